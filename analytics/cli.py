@@ -1,0 +1,188 @@
+"""``python -m analytics``: the command line.
+
+Every command takes ``--workspace PATH`` (default ``$JOURNEY_LEDGER_WORKSPACE`` or
+``data/workspace.duckdb``). Errors print one sentence to standard error and exit with status 1,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analytics.errors import JourneyLedgerError
+from analytics.mapping import apply_overrides, parse_map_args, suggest_mapping
+from analytics.stagemap import load_stage_map
+
+
+def _workspace(args):
+    from analytics.workspace import Workspace
+
+    return Workspace(args.workspace)
+
+
+def format_report(report: dict) -> str:
+    """The validation report as plain text, as the Data page shows it."""
+    lines = [
+        f"File: {report['file']} ({report['encoding']}, delimiter {report['delimiter']!r}, "
+        f"timestamps {report['date_format']})",
+        f"Rows read: {report['rows_read']:,}",
+        f"Rows kept: {report['rows_kept']:,}",
+        f"Rows refused: {report['rows_refused']:,}",
+    ]
+    for r in report["refused"]:
+        where = "lines" if r["where"] == "line" else "rows"
+        examples = ", ".join(str(x) for x in r["examples"])
+        more = ", ..." if r["rows"] > len(r["examples"]) else ""
+        lines.append(f"  - {r['label']}: {r['rows']:,} ({where} {examples}{more}); fix: {r['fix']}")
+    lines += [
+        f"Customers: {report['customers']:,}",
+        f"Date range: {report['first_event']} to {report['last_event']} (UTC)",
+        f"Duplicate rows removed: {report['duplicates']:,}",
+        "Mapping: " + "; ".join(f"{k} <- {v}" for k, v in report["mapping"].items()),
+    ]
+    if report["unmapped"]:
+        lines.append("Events with no stage (shown as Unmapped):")
+        lines += [f"  - {u['event']}: {u['rows']:,} rows" for u in report["unmapped"]]
+    else:
+        lines.append("Events with no stage: none")
+    for note in report.get("notes", []):
+        lines.append(f"Note: {note}")
+    for w in report.get("warnings", []):
+        lines.append(f"Warning: {w}")
+    return "\n".join(lines)
+
+
+def cmd_ingest(args) -> int:
+    from analytics.db import connect
+    from analytics.ingest import inspect_file
+
+    path = Path(args.file)
+    stage_map = load_stage_map(args.stages) if args.stages else None
+    mapping = None
+    if args.map or args.date_format:
+        with connect() as con:
+            columns = inspect_file(con, path).columns
+        overrides = parse_map_args(args.map or [], columns)
+        mapping = apply_overrides(suggest_mapping(columns), overrides, args.date_format)
+    ws = _workspace(args)
+    ds = ws.ingest(path, args.name, mapping=mapping, stage_map=stage_map, replace=args.replace)
+    print(f"Dataset {ds.name!r} saved in {ws.path}.")
+    print(format_report(ds.report))
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    datasets = _workspace(args).datasets()
+    if not datasets:
+        print("No datasets yet; add one with: python -m analytics ingest FILE --name NAME")
+        return 0
+    print("name\trows\tcustomers\tfirst_event\tlast_event\tuploaded_at\tsource_file")
+    for d in datasets:
+        print(
+            f"{d.name}\t{d.rows_kept}\t{d.customers}\t{d.first_event:%Y-%m-%d}\t{d.last_event:%Y-%m-%d}\t"
+            f"{d.uploaded_at:%Y-%m-%d %H:%M:%S}\t{d.source_file}"
+        )
+    return 0
+
+
+def cmd_show(args) -> int:
+    ds = _workspace(args).dataset(args.name)
+    print(f"Dataset: {ds.name}")
+    print(f"Uploaded: {ds.uploaded_at:%Y-%m-%d %H:%M:%S} UTC from {ds.source_file}")
+    print(f"Churn after {ds.stage_map.churn_after_days} days without a payment; churn events: "
+          + (", ".join(ds.stage_map.churn_events) or "none"))
+    print("Stages: " + (" > ".join(ds.stage_map.stage_names) or "none"))
+    print(format_report(ds.report))
+    return 0
+
+
+def cmd_remove(args) -> int:
+    ws = _workspace(args)
+    ws.remove(args.name)
+    print(f"Dataset {args.name!r} removed from {ws.path}.")
+    return 0
+
+
+def cmd_rename(args) -> int:
+    _workspace(args).rename(args.name, args.new_name)
+    print(f"Dataset {args.name!r} is now called {args.new_name!r}.")
+    return 0
+
+
+def cmd_stages(args) -> int:
+    ws = _workspace(args)
+    if args.file:
+        ds = ws.set_stage_map(args.name, load_stage_map(args.file))
+        print(f"Stage map of {ds.name!r} replaced from {Path(args.file).name}.")
+    else:
+        ds = ws.dataset(args.name)
+    print(ds.stage_map.to_toml(), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--workspace", metavar="PATH", default=None,
+        help="workspace file (default: $JOURNEY_LEDGER_WORKSPACE or data/workspace.duckdb)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics",
+        description="Journey Ledger: link customer-journey stages to customer-asset growth.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[common], help="read a CSV export into a dataset",
+                       description="Read a CSV or CSV.gz export of customer events into a dataset of the workspace.")
+    p.add_argument("file", metavar="FILE", help="the export (.csv or .csv.gz)")
+    p.add_argument("--name", required=True, help="the dataset's name")
+    p.add_argument("--stages", metavar="FILE", help="stage map (TOML); default: no stages, every event Unmapped")
+    p.add_argument(
+        "--map", action="append", metavar="CANONICAL=SOURCE",
+        help="map a canonical column: customer_id=CustomerID, a constant event='purchase', "
+             "a product revenue=Quantity*UnitPrice, or segment= to leave it unmapped (repeatable)",
+    )
+    p.add_argument("--date-format", metavar="FORMAT", help="strptime format of the timestamps, e.g. %%d/%%m/%%Y %%H:%%M")
+    p.add_argument("--replace", action="store_true", help="replace the dataset if it exists")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("datasets", parents=[common], help="list the datasets with rows and customers",
+                       description="List the workspace's datasets (tab-separated).")
+    p.set_defaults(func=cmd_datasets)
+
+    p = sub.add_parser("show", parents=[common], help="a dataset's summary and validation report",
+                       description="Print a dataset's summary and its validation report.")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("remove", parents=[common], help="delete a dataset",
+                       description="Delete a dataset and its events from the workspace.")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("rename", parents=[common], help="rename a dataset", description="Rename a dataset.")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("new_name", metavar="NEW_NAME")
+    p.set_defaults(func=cmd_rename)
+
+    p = sub.add_parser("stages", parents=[common], help="print or replace a dataset's stage map",
+                       description="Print a dataset's stage map as TOML, or replace it from FILE.")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("file", metavar="FILE", nargs="?", help="new stage map (TOML)")
+    p.set_defaults(func=cmd_stages)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except JourneyLedgerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,439 @@
+"""Reading an event export (CSV or CSV.gz) into a dataset's events table.
+
+DuckDB reads the file itself. The steps, each a set-based query:
+
+1. *Look* at the first bytes: refuse empty and binary files, detect gzip and the encoding
+   (UTF-16 by its byte-order mark, else UTF-8 when the start decodes as UTF-8, else Latin-1).
+2. *Sniff* the dialect (delimiter, quoting) with DuckDB's ``sniff_csv``; the first line is the
+   header.
+3. *Stage* every line as text in a temporary table (``read_csv(all_varchar=true)``); lines with the
+   wrong number of fields are refused through DuckDB's rejects table, with their line numbers.
+4. *Parse* the mapped columns into canonical types; a row that cannot be used is refused with one
+   reason (the first that applies, in the order of :data:`REASONS`). Exact duplicates of an earlier
+   usable row (every source column equal) are refused as duplicates: a repeated line would count
+   the same money twice.
+5. *Store* the usable rows, sorted by customer and time, as ``events_<id>`` in one transaction with
+   the dataset's catalogue row (see :mod:`analytics.workspace`): a failure leaves nothing behind.
+
+Row numbers in the report count data rows from 1 (the line after the header is row 1); the
+rejects of step 3 are reported by their line in the file.
+
+Timestamps: ISO 8601 (date-only, with a time, with an offset converted to UTC). Other formats are
+tried from :data:`DATE_FORMATS`; a slash date that reads both day-first and month-first on every row
+(no day above 12 anywhere) is refused with a request to name the format, never guessed. Rows that do
+not read in the format most rows use are refused (mixed formats), as are timestamps before
+1990-01-01 and more than a day after the upload.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from analytics.db import quote_ident
+from analytics.errors import BadUpload, MappingError
+from analytics.mapping import Mapping, check_mapping, suggest_mapping
+from analytics.stagemap import UNMAPPED, StageMap
+
+HEAD_BYTES = 1 << 20
+MIN_TIMESTAMP = "1990-01-01"
+EXAMPLES = 5
+REVENUE_TYPE = "DECIMAL(18,4)"
+
+# (code, what the report says, how to fix it), in the order a row's reason is chosen
+REASONS = (
+    ("malformed", "line has the wrong number of fields", "check the quoting and delimiters on those lines"),
+    ("missing_customer", "no customer id", "fill in who the customer is, or remove the rows"),
+    ("bad_timestamp", "timestamp not readable", "write the dates like the other rows (ISO 8601 is safest)"),
+    ("too_early", "timestamp before 1990-01-01", "correct the dates; events before 1990 are taken as errors"),
+    ("in_future", "timestamp in the future", "correct the dates or the time zone"),
+    ("missing_event", "no event", "fill in what happened, or map event to a constant"),
+    ("bad_revenue", "revenue not a number", "write plain numbers such as 1234.50"),
+    ("duplicate", "exact duplicate of an earlier row", "nothing, if the export repeats lines by mistake"),
+)
+REASON_LABEL = {code: label for code, label, _ in REASONS}
+REASON_FIX = {code: fix for code, _, fix in REASONS}
+
+# Non-ISO timestamp formats tried when ISO 8601 does not read. Day-first and month-first forms
+# are paired so that an ambiguous column can be recognised and refused.
+DATE_FORMATS = (
+    "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M",
+    "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
+    "%d/%m/%y", "%m/%d/%y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
+)
+SWAPPED = {
+    "%d/%m/%Y %H:%M:%S": "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M": "%m/%d/%Y %H:%M",
+    "%d/%m/%Y": "%m/%d/%Y", "%d/%m/%y": "%m/%d/%y",
+}
+SWAPPED.update({v: k for k, v in SWAPPED.items()})
+ISO = "ISO 8601"
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What the first look at a file found."""
+
+    path: Path
+    label: str  # the file name shown to the user
+    encoding: str  # as DuckDB's read_csv names it
+    delimiter: str
+    quote: str
+    escape: str
+    columns: list[str]
+
+    def read_csv_args(self) -> tuple[str, list]:
+        """``read_csv`` named arguments (as SQL with ``?``) and their values."""
+        args = "encoding = ?, delim = ?, quote = ?, escape = ?, header = true, all_varchar = true"
+        return args, [self.encoding, self.delimiter, self.quote, self.escape]
+
+
+def _read_head(path: Path, label: str) -> tuple[bytes, bool]:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise BadUpload(f"The file {label} does not exist; check its name and folder.") from None
+    if size == 0:
+        raise BadUpload(f"{label} is empty; export the data again, with its header row and its rows.")
+    with path.open("rb") as f:
+        magic = f.read(2)
+    if magic == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as f:
+                return f.read(HEAD_BYTES), True
+        except (OSError, EOFError, zlib.error):
+            raise BadUpload(f"{label} looks compressed but is not a readable gzip file; upload the CSV itself.") from None
+    if label.lower().endswith(".gz"):
+        raise BadUpload(f"{label} ends in .gz but is not gzip-compressed; rename it to .csv or compress it with gzip.")
+    with path.open("rb") as f:
+        return f.read(HEAD_BYTES), False
+
+
+def detect_encoding(head: bytes, label: str) -> str:
+    """The DuckDB encoding of a file from its first bytes; refuses binary files."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if not head.strip(b"\xef\xbb\xbf \r\n\t"):
+        raise BadUpload(f"{label} is empty; export the data again, with its header row and its rows.")
+    if b"\x00" in head:
+        raise BadUpload(
+            f"{label} is not a text file (it holds binary data); export the events as CSV and upload that."
+        )
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut by the end of the sample
+            return "utf-8"
+        return "latin-1"
+
+
+def inspect_file(con: duckdb.DuckDBPyConnection, path: str | Path, label: str | None = None) -> FileInfo:
+    """Look at a file: refuse what cannot be an export, detect encoding, dialect and header."""
+    path = Path(path)
+    label = label or path.name
+    head, _ = _read_head(path, label)
+    encoding = detect_encoding(head, label)
+    try:
+        row = con.execute(
+            "SELECT Delimiter, Quote, Escape FROM sniff_csv(?, encoding = ?, header = true, all_varchar = true)",
+            [str(path), encoding],
+        ).fetchone()
+        delimiter, quote, escape = (("" if v == "(empty)" else v) for v in row)
+        columns = [
+            d[0]
+            for d in con.execute(
+                "DESCRIBE SELECT * FROM read_csv(?, encoding = ?, delim = ?, quote = ?, escape = ?, "
+                "header = true, all_varchar = true, sample_size = 2048)",
+                [str(path), encoding, delimiter, quote, escape],
+            ).fetchall()
+        ]
+    except duckdb.Error as exc:
+        raise BadUpload(_csv_error_message(exc, label)) from None
+    if len(columns) < 2:
+        raise BadUpload(
+            f"{label} has only one column ({columns[0] if columns else 'none'}); an export needs at least a "
+            "customer and a timestamp column, separated by commas, semicolons or tabs."
+        )
+    return FileInfo(path, label, encoding, delimiter, quote, escape, columns)
+
+
+def _csv_error_message(exc: Exception, label: str) -> str:
+    text = str(exc)
+    if "unicode" in text.lower() or "encoding" in text.lower():
+        return f"{label} is not in a text encoding Journey Ledger reads; save it as UTF-8 CSV and upload it again."
+    if "empty" in text.lower():
+        return f"{label} is empty; export the data again, with its header row and its rows."
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return f"{label} could not be read as CSV ({first[:160]}); save it as a comma-separated file and try again."
+
+
+# ---- parsing expressions -------------------------------------------------------------------
+
+def _text(col: str) -> str:
+    return f"nullif(trim({quote_ident(col)}), '')"
+
+
+def _number(col: str) -> str:
+    """A number cell cleaned of currency signs, spaces and 1,234,567-style thousands separators."""
+    bare = f"regexp_replace(trim({quote_ident(col)}), '[\\s$€£¥]', '', 'g')"
+    unthousand = (
+        f"CASE WHEN regexp_full_match({bare}, '[-+]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') "
+        f"THEN replace({bare}, ',', '') ELSE {bare} END"
+    )
+    return f"try_cast({unthousand} AS {REVENUE_TYPE})"
+
+
+def _customer(col: str) -> str:
+    # Numeric ids exported through a spreadsheet come back as 17850.0: the same customer as 17850.
+    return f"nullif(regexp_replace(trim({quote_ident(col)}), '^(\\d+)\\.0+$', '\\1'), '')"
+
+
+def _source_expr(mapping: Mapping, canonical: str, params: list) -> str | None:
+    """SQL for one canonical column from the staged text; constants become parameters."""
+    src = mapping.get(canonical)
+    if src is None:
+        return None
+    if src.constant is not None:
+        params.append(src.constant)
+        return "?::VARCHAR"
+    if canonical == "revenue":
+        if src.product is not None:
+            a, b = src.product
+            return f"CAST({_number(a)} * {_number(b)} AS {REVENUE_TYPE})"
+        return _number(src.column)
+    if canonical == "satisfaction":
+        return f"try_cast({_text(src.column)} AS DOUBLE)"
+    if canonical == "customer_id":
+        return _customer(src.column)
+    return _text(src.column)
+
+
+def _timestamp_expr(col: str, fmt: str) -> str:
+    raw = _text(col)
+    if fmt == ISO:
+        return f"try_cast({raw} AS TIMESTAMPTZ)::TIMESTAMP"
+    return f"try_strptime({raw}, '{fmt.replace(chr(39), chr(39) * 2)}')::TIMESTAMP"
+
+
+def detect_date_format(cur: duckdb.DuckDBPyConnection, table: str, col: str, label: str) -> tuple[str, str | None]:
+    """Choose how to read the timestamp column: ISO 8601 or one of :data:`DATE_FORMATS`.
+
+    Counts, in one pass, how many non-empty cells each candidate reads, and takes the one that
+    reads most (ISO first on ties). Returns ``(format, note)``; refuses a column that no
+    candidate reads and a day/month column that reads both ways.
+    """
+    candidates = (ISO, *DATE_FORMATS)
+    counts = ", ".join(f"count({_timestamp_expr(col, f)})" for f in candidates)
+    row = cur.execute(f"SELECT count({_text(col)}), {counts} FROM {table}").fetchone()
+    filled, reads = row[0], dict(zip(candidates, row[1:]))
+    if filled == 0:
+        raise BadUpload(f"The timestamp column {col} of {label} is empty on every row; map the column that holds the dates.")
+    best = max(candidates, key=lambda f: reads[f])  # max keeps the first of equals: ISO wins ties
+    if reads[best] == 0:
+        example = cur.execute(f"SELECT {_text(col)} FROM {table} WHERE {_text(col)} IS NOT NULL LIMIT 1").fetchone()[0]
+        raise BadUpload(
+            f"The timestamp column {col} of {label} holds no date Journey Ledger can read (for example "
+            f"{example!r}); map the column that holds the dates, or give their format (such as %d/%m/%Y)."
+        )
+    if best in SWAPPED and reads[SWAPPED[best]] == reads[best]:
+        example = cur.execute(
+            f"SELECT {_text(col)} FROM {table} WHERE {_timestamp_expr(col, best)} IS NOT NULL LIMIT 1"
+        ).fetchone()[0]
+        raise MappingError(
+            f"The dates in column {col} of {label}, such as {example!r}, read both as day/month and as "
+            f"month/day; say which with the date format {best!r} or {SWAPPED[best]!r}."
+        )
+    note = None if best == ISO else f"timestamps read with the format {best}"
+    return best, note
+
+
+# ---- the ingest ----------------------------------------------------------------------------
+
+@dataclass
+class Staged:
+    """A file read and parsed into temporary tables on one cursor, ready to be stored."""
+
+    info: FileInfo
+    mapping: Mapping
+    report: dict
+
+
+def stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | None, stage_map: StageMap) -> Staged:
+    """Read, parse and validate a file into the temporary table ``parsed`` on cursor ``cur``.
+
+    Nothing in the workspace is touched; the caller stores ``parsed`` or drops the cursor.
+    """
+    label = info.label
+    mapping = mapping or suggest_mapping(info.columns)
+    check_mapping(mapping, info.columns, label)
+    args, values = info.read_csv_args()
+    try:
+        cur.execute(
+            f"CREATE TEMP TABLE raw AS SELECT * FROM read_csv(?, {args}, store_rejects = true, "
+            "rejects_table = 'ingest_rejects', rejects_scan = 'ingest_scans', rejects_limit = 0)",
+            [str(info.path), *values],
+        )
+    except duckdb.Error as exc:
+        if info.encoding == "utf-8" and "unicode" in str(exc).lower():
+            info = FileInfo(info.path, label, "latin-1", info.delimiter, info.quote, info.escape, info.columns)
+            return stage(cur, info, mapping, stage_map)
+        raise BadUpload(_csv_error_message(exc, label)) from None
+    malformed = cur.execute(
+        "SELECT count(DISTINCT line), list(DISTINCT line ORDER BY line)[1:5] FROM ingest_rejects"
+    ).fetchone()
+    rows_staged = cur.execute("SELECT count(*) FROM raw").fetchone()[0]
+    if rows_staged == 0 and malformed[0] == 0:
+        raise BadUpload(f"{label} has a header but no rows; export it again with its data.")
+    if rows_staged == 0:
+        raise BadUpload(
+            f"No line of {label} has the same number of fields as its header (line {malformed[1][0]} for one); "
+            "check the delimiter and quoting, and export it again."
+        )
+
+    ts_col = mapping.get("timestamp").column
+    if ts_col is None:
+        raise MappingError("The timestamp must come from a column of the file, not a constant.")
+    notes: list[str] = []
+    if mapping.date_format:
+        fmt = mapping.date_format
+        try:
+            cur.execute(f"SELECT {_timestamp_expr(ts_col, fmt)} FROM raw LIMIT 1").fetchall()
+        except duckdb.Error:
+            raise MappingError(f"The date format {fmt!r} is not valid; write it like %d/%m/%Y %H:%M.") from None
+    else:
+        fmt, note = detect_date_format(cur, "raw", ts_col, label)
+        if note:
+            notes.append(note)
+
+    params: list = []
+    exprs = {c: _source_expr(mapping, c, params) for c in ("customer_id", "event", "stage", "revenue", "segment", "channel", "satisfaction")}
+    revenue_given = exprs["revenue"] is not None
+    ts_expr = _timestamp_expr(ts_col, fmt)
+    src_cols = ", ".join(quote_ident(c) for c in info.columns)
+    revenue_filled = " AND ".join(f"{_text(c)} IS NOT NULL" for c in mapping.get("revenue").columns()) if revenue_given else "false"
+    query = f"""
+        CREATE TEMP TABLE parsed AS
+        WITH typed AS (
+            SELECT rowid + 1 AS src_row,
+                   {exprs['customer_id']} AS customer_id,
+                   {ts_expr} AS ts,
+                   {exprs['event']} AS event,
+                   {exprs['stage'] or 'NULL::VARCHAR'} AS stage,
+                   {exprs['revenue'] or f'0::{REVENUE_TYPE}'} AS revenue_or_null,
+                   {revenue_filled} AS revenue_filled,
+                   {exprs['segment'] or 'NULL::VARCHAR'} AS segment,
+                   {exprs['channel'] or 'NULL::VARCHAR'} AS channel,
+                   {exprs['satisfaction'] or 'NULL::DOUBLE'} AS satisfaction,
+                   {src_cols}
+            FROM raw
+        ),
+        reasoned AS (
+            SELECT *,
+                CASE
+                    WHEN customer_id IS NULL THEN 'missing_customer'
+                    WHEN ts IS NULL THEN 'bad_timestamp'
+                    WHEN ts < TIMESTAMP '{MIN_TIMESTAMP}' THEN 'too_early'
+                    WHEN ts > now()::TIMESTAMP + INTERVAL 1 DAY THEN 'in_future'
+                    WHEN event IS NULL THEN 'missing_event'
+                    WHEN revenue_or_null IS NULL AND revenue_filled THEN 'bad_revenue'
+                END AS first_reason
+            FROM typed
+        ),
+        final AS (
+            SELECT src_row, customer_id, ts, event, stage,
+                   coalesce(revenue_or_null, 0)::{REVENUE_TYPE} AS revenue,
+                   segment, channel, satisfaction,
+                   CASE WHEN first_reason IS NULL
+                         AND row_number() OVER (PARTITION BY first_reason IS NULL, {src_cols} ORDER BY src_row) > 1
+                        THEN 'duplicate' ELSE first_reason END AS reason
+            FROM reasoned
+        )
+        SELECT * FROM final
+    """
+    cur.execute(query, params)
+
+    refused = []
+    by_reason = dict(
+        (code, (n, rows))
+        for code, n, rows in cur.execute(
+            "SELECT reason, count(*), list(src_row ORDER BY src_row)[1:5] FROM parsed "
+            "WHERE reason IS NOT NULL GROUP BY reason"
+        ).fetchall()
+    )
+    if malformed[0]:
+        by_reason["malformed"] = (malformed[0], malformed[1])
+    for code, label_text, fix in REASONS:
+        if code in by_reason:
+            n, rows = by_reason[code]
+            refused.append({"reason": code, "label": label_text, "rows": n, "examples": list(rows), "fix": fix,
+                            "where": "line" if code == "malformed" else "row"})
+    kept = cur.execute(
+        "SELECT count(*), count(DISTINCT customer_id), min(ts), max(ts), count(DISTINCT event) "
+        "FROM parsed WHERE reason IS NULL"
+    ).fetchone()
+    if kept[0] == 0:
+        top = max(refused, key=lambda r: r["rows"])
+        raise BadUpload(
+            f"No row of {label} could be used: {top['rows']:,} rows have {top['label']} "
+            f"({top['where']} {', '.join(map(str, top['examples']))}...); {top['fix']}."
+        )
+    satisfaction_unread = 0
+    sat = mapping.get("satisfaction")
+    if sat is not None and sat.column:
+        satisfaction_unread = cur.execute(
+            f"SELECT count(*) FROM parsed p JOIN (SELECT rowid + 1 AS src_row, {_text(sat.column)} AS s FROM raw) r "
+            "USING (src_row) WHERE p.reason IS NULL AND r.s IS NOT NULL AND p.satisfaction IS NULL"
+        ).fetchone()[0]
+        if satisfaction_unread:
+            notes.append(f"{satisfaction_unread:,} satisfaction values are not numbers and were left empty")
+    events_seen = {r[0] for r in cur.execute("SELECT DISTINCT event FROM parsed WHERE reason IS NULL").fetchall()}
+    report = {
+        "file": label,
+        "encoding": info.encoding,
+        "delimiter": info.delimiter,
+        "date_format": fmt,
+        "mapping": mapping.describe(),
+        "rows_read": rows_staged + malformed[0],
+        "rows_kept": kept[0],
+        "rows_refused": sum(r["rows"] for r in refused),
+        "refused": refused,
+        "customers": kept[1],
+        "first_event": kept[2].isoformat(sep=" "),
+        "last_event": kept[3].isoformat(sep=" "),
+        "event_types": kept[4],
+        "duplicates": by_reason.get("duplicate", (0, []))[0],
+        "unmapped": unmapped_events(cur, "parsed WHERE reason IS NULL", stage_map),
+        "notes": notes,
+        "warnings": stage_map.warnings_for(events_seen),
+    }
+    return Staged(info=info, mapping=mapping, report=report)
+
+
+def unmapped_events(cur: duckdb.DuckDBPyConnection, source: str, stage_map: StageMap) -> list[dict]:
+    """Events that no stage claims (shown as ``Unmapped``), with their row counts, most first.
+
+    ``source`` is a table expression produced by this package (never user text). A stage given in
+    the data counts when it names a stage of the map.
+    """
+    pairs = stage_map.event_stage_pairs()
+    cur.execute("CREATE OR REPLACE TEMP TABLE map_events (event VARCHAR, stage VARCHAR)")
+    if pairs:
+        cur.executemany("INSERT INTO map_events VALUES (?, ?)", pairs)
+    cur.execute("CREATE OR REPLACE TEMP TABLE map_stages (stage VARCHAR)")
+    if stage_map.stages:
+        cur.executemany("INSERT INTO map_stages VALUES (?)", [(s,) for s in stage_map.stage_names])
+    rows = cur.execute(
+        f"""
+        SELECT e.event, count(*) AS rows
+        FROM (SELECT event, stage FROM {source}) e
+        WHERE e.stage IS NULL OR e.stage NOT IN (SELECT stage FROM map_stages)
+        GROUP BY e.event
+        HAVING e.event NOT IN (SELECT event FROM map_events)
+        ORDER BY rows DESC, e.event
+        """
+    ).fetchall()
+    return [{"event": e, "rows": n, "stage": UNMAPPED} for e, n in rows]

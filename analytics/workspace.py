@@ -1,0 +1,259 @@
+"""The workspace: one DuckDB file holding every dataset side by side.
+
+Layout:
+
+- ``datasets``: the catalogue, a row per dataset (name, source file, mapping, stage map as TOML,
+  upload time, row counts, date range and the validation report as JSON);
+- ``events_<key>``: a dataset's events in canonical columns, sorted by customer and time::
+
+      customer_id VARCHAR, ts TIMESTAMP (UTC), event VARCHAR, stage VARCHAR (as given in the data,
+      may be NULL), revenue DECIMAL(18,4), segment VARCHAR, channel VARCHAR, satisfaction DOUBLE
+
+Every change (ingest, replace, rename, delete, new stage map) is one transaction: readers see the
+old state or the new one, never half of it. The workspace is ``data/workspace.duckdb`` unless the
+environment variable ``JOURNEY_LEDGER_WORKSPACE`` or an explicit path says otherwise. A new
+workspace is created with the bundled sample dataset in it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from analytics import ingest as _ingest
+from analytics.db import connect, quote_ident
+from analytics.errors import DatasetNotFound, WorkspaceError
+from analytics.mapping import Mapping
+from analytics.stagemap import DEFAULT_STAGE_MAP, StageMap, parse_stage_map
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PATH = ROOT / "data" / "workspace.duckdb"
+SAMPLE_FILE = ROOT / "sample_data" / "events.csv.gz"
+SAMPLE_STAGES = ROOT / "sample_data" / "stages.toml"
+SAMPLE_NAME = "Sample: Ledgerly subscriptions"
+ENV_VAR = "JOURNEY_LEDGER_WORKSPACE"
+
+CATALOGUE = """
+CREATE TABLE IF NOT EXISTS datasets (
+    name VARCHAR NOT NULL,
+    events_table VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    mapping JSON NOT NULL,
+    stage_map VARCHAR NOT NULL,
+    uploaded_at TIMESTAMP NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_kept BIGINT NOT NULL,
+    customers BIGINT NOT NULL,
+    first_event TIMESTAMP,
+    last_event TIMESTAMP,
+    report JSON NOT NULL
+)
+"""
+MAX_NAME = 80
+
+
+def default_path() -> Path:
+    """The workspace file: ``$JOURNEY_LEDGER_WORKSPACE`` or ``data/workspace.duckdb``."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else DEFAULT_PATH
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset's catalogue row."""
+
+    name: str
+    events_table: str
+    source_file: str
+    mapping: dict
+    stage_map: StageMap
+    uploaded_at: datetime
+    rows_read: int
+    rows_kept: int
+    customers: int
+    first_event: datetime | None
+    last_event: datetime | None
+    report: dict
+
+    @property
+    def table(self) -> str:
+        """The events table, quoted for SQL."""
+        return quote_ident(self.events_table)
+
+
+def check_name(name: str) -> str:
+    """A dataset name, trimmed; refuses empty, over-long and control characters."""
+    name = (name or "").strip()
+    if not name:
+        raise WorkspaceError("Give the dataset a name.")
+    if len(name) > MAX_NAME:
+        raise WorkspaceError(f"A dataset name can have at most {MAX_NAME} characters; shorten it.")
+    if any(ord(ch) < 32 for ch in name):
+        raise WorkspaceError("A dataset name cannot contain line breaks or control characters.")
+    return name
+
+
+class Workspace:
+    """One workspace file, one connection per process, a cursor per call, one writer at a time."""
+
+    def __init__(self, path: str | Path | None = None, *, seed_sample: bool = True):
+        self.path = Path(path) if path is not None else default_path()
+        is_new = not self.path.exists()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = connect(self.path)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WorkspaceError(
+                    f"The workspace {self.path} is in use by another program (the dashboard or another "
+                    "command); close it, or choose another workspace with --workspace."
+                ) from None
+            raise WorkspaceError(f"The workspace {self.path} cannot be opened: {str(exc).splitlines()[0]}.") from None
+        except duckdb.Error as exc:
+            raise WorkspaceError(
+                f"{self.path} is not a Journey Ledger workspace ({str(exc).splitlines()[0]}); "
+                "choose another file with --workspace."
+            ) from None
+        self._write_lock = threading.Lock()
+        self._con.execute(CATALOGUE)
+        if is_new and seed_sample and SAMPLE_FILE.exists():
+            from analytics.stagemap import load_stage_map
+
+            self.ingest(SAMPLE_FILE, SAMPLE_NAME, stage_map=load_stage_map(SAMPLE_STAGES))
+
+    def close(self) -> None:
+        self._con.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor (DuckDB connection sharing the database), pinned to UTC."""
+        cur = self._con.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def datasets(self) -> list[Dataset]:
+        """Every dataset, most recently uploaded first."""
+        with self.cursor() as cur:
+            rows = cur.execute("SELECT * FROM datasets ORDER BY uploaded_at DESC, name").fetchall()
+            cols = [d[0] for d in cur.description]
+        return [self._dataset(dict(zip(cols, r))) for r in rows]
+
+    def names(self) -> list[str]:
+        return [d.name for d in self.datasets()]
+
+    def dataset(self, name: str) -> Dataset:
+        """The dataset called ``name``; :class:`DatasetNotFound` says which names exist."""
+        with self.cursor() as cur:
+            cur.execute("SELECT * FROM datasets WHERE name = ?", [name])
+            row = cur.fetchone()
+            cols = [d[0] for d in cur.description]
+        if row is None:
+            names = self.names()
+            known = ", ".join(repr(n) for n in names) if names else "none yet"
+            raise DatasetNotFound(f"There is no dataset called {name!r} in the workspace; its datasets are: {known}.")
+        return self._dataset(dict(zip(cols, row)))
+
+    @staticmethod
+    def _dataset(row: dict) -> Dataset:
+        row["mapping"] = json.loads(row["mapping"])
+        row["report"] = json.loads(row["report"])
+        row["stage_map"] = parse_stage_map(row["stage_map"], "the stored stage map")
+        return Dataset(**row)
+
+    # ---- changing --------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        path: str | Path,
+        name: str,
+        *,
+        mapping: Mapping | None = None,
+        stage_map: StageMap | None = None,
+        source_name: str | None = None,
+        replace: bool = False,
+    ) -> Dataset:
+        """Read a CSV (or .csv.gz) into a new dataset ``name``, or replace it when ``replace``.
+
+        All or nothing: the file is read and checked in temporary tables first; only then are
+        the events table and the catalogue row written, in one transaction.
+        """
+        name = check_name(name)
+        stage_map = stage_map or DEFAULT_STAGE_MAP
+        label = source_name or Path(path).name
+        with self._write_lock, self.cursor() as cur:
+            exists = cur.execute("SELECT events_table FROM datasets WHERE name = ?", [name]).fetchone()
+            if exists and not replace:
+                raise WorkspaceError(
+                    f"A dataset called {name!r} already exists; choose another name or replace it."
+                )
+            info = _ingest.inspect_file(cur, path, label)
+            staged = _ingest.stage(cur, info, mapping, stage_map)
+            table = "events_" + uuid.uuid4().hex[:12]
+            report = staged.report
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute(
+                    f"CREATE TABLE {quote_ident(table)} AS "
+                    "SELECT customer_id, ts, event, stage, revenue, segment, channel, satisfaction "
+                    "FROM parsed WHERE reason IS NULL ORDER BY customer_id, ts"
+                )
+                if exists:
+                    cur.execute(f"DROP TABLE {quote_ident(exists[0])}")
+                    cur.execute("DELETE FROM datasets WHERE name = ?", [name])
+                cur.execute(
+                    "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        name, table, label, json.dumps(staged.mapping.to_dict()), stage_map.to_toml(),
+                        datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+                        report["rows_read"], report["rows_kept"], report["customers"],
+                        report["first_event"], report["last_event"], json.dumps(report),
+                    ],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return self.dataset(name)
+
+    def remove(self, name: str) -> None:
+        """Delete a dataset and its events."""
+        with self._write_lock, self.cursor() as cur:
+            ds = self.dataset(name)
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute(f"DROP TABLE IF EXISTS {ds.table}")
+                cur.execute("DELETE FROM datasets WHERE name = ?", [name])
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def rename(self, name: str, new_name: str) -> None:
+        new_name = check_name(new_name)
+        with self._write_lock, self.cursor() as cur:
+            self.dataset(name)
+            if new_name != name and cur.execute("SELECT 1 FROM datasets WHERE name = ?", [new_name]).fetchone():
+                raise WorkspaceError(f"A dataset called {new_name!r} already exists; choose another name.")
+            cur.execute("UPDATE datasets SET name = ? WHERE name = ?", [new_name, name])
+
+    def set_stage_map(self, name: str, stage_map: StageMap) -> Dataset:
+        """Replace a dataset's stage map (no re-upload); its report's Unmapped list and warnings follow."""
+        with self._write_lock, self.cursor() as cur:
+            ds = self.dataset(name)
+            report = dict(ds.report)
+            report["unmapped"] = _ingest.unmapped_events(cur, ds.table, stage_map)
+            events_seen = {r[0] for r in cur.execute(f"SELECT DISTINCT event FROM {ds.table}").fetchall()}
+            report["warnings"] = stage_map.warnings_for(events_seen)
+            cur.execute(
+                "UPDATE datasets SET stage_map = ?, report = ? WHERE name = ?",
+                [stage_map.to_toml(), json.dumps(report), name],
+            )
+        return self.dataset(name)
