@@ -1,0 +1,208 @@
+"""Data: upload an export, map its columns, read the validation report, manage datasets."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analytics.errors import JourneyLedgerError
+from analytics.ingest import inspect_file
+from analytics.mapping import CANONICAL, CONSTANT_ALLOWED, REQUIRED, Mapping, Source, suggest_mapping
+from analytics.stagemap import DEFAULT_STAGE_MAP, parse_stage_map
+from ui.format import count, day, md, when
+from ui.report import render_report, render_stage_map
+from ui.state import choose_dataset, workspace
+
+NOT_MAPPED = "(not mapped)"
+CONSTANT = "(the same value on every row)"
+PRODUCT = "(quantity x unit price)"
+
+st.title("Data")
+ws = workspace()
+current = choose_dataset(ws)
+
+# ---- the datasets in the workspace ----------------------------------------------------------
+st.header("Datasets in this workspace")
+datasets = ws.datasets()
+if datasets:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "dataset": [d.name for d in datasets],
+                "rows kept": [d.rows_kept for d in datasets],
+                "customers": [d.customers for d in datasets],
+                "first event": [day(d.first_event) for d in datasets],
+                "last event": [day(d.last_event) for d in datasets],
+                "uploaded (UTC)": [when(d.uploaded_at) for d in datasets],
+                "source file": [d.source_file for d in datasets],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.info("The workspace has no datasets yet. Upload an export below.")
+
+# ---- the chosen dataset -----------------------------------------------------------------------
+if current is not None:
+    st.header(f"Dataset: {md(current.name)}")
+    st.caption(
+        f"{count(current.rows_kept, 'events')} from {count(current.customers, 'people')}, "
+        f"{day(current.first_event)} to {day(current.last_event)}; uploaded {when(current.uploaded_at)} UTC "
+        f"from {md(current.source_file)}."
+    )
+    tab_report, tab_stages, tab_manage = st.tabs(["Validation report", "Stage map", "Rename or delete"])
+    with tab_report:
+        render_report(current.report)
+    with tab_stages:
+        render_stage_map(current.stage_map)
+        toml_file = st.file_uploader("Replace the stage map with a TOML file", type=["toml"], key="stage_map_upload")
+        if toml_file is not None and st.button("Use this stage map", key="stage_map_apply"):
+            try:
+                text = toml_file.getvalue().decode("utf-8-sig")
+                ws.set_stage_map(current.name, parse_stage_map(text, toml_file.name))
+            except UnicodeDecodeError:
+                st.error(f"{md(toml_file.name)} is not UTF-8 text; save it as UTF-8 TOML.")
+            except JourneyLedgerError as exc:
+                st.error(md(exc))
+            else:
+                st.success("Stage map replaced.")
+                st.rerun()
+    with tab_manage:
+        new_name = st.text_input("New name", value=current.name, key="rename_to")
+        if st.button("Rename", key="rename"):
+            try:
+                ws.rename(current.name, new_name)
+            except JourneyLedgerError as exc:
+                st.error(md(exc))
+            else:
+                st.query_params["dataset"] = new_name.strip()
+                st.rerun()
+        sure = st.checkbox(f"Yes, delete {current.name!r} and its {current.rows_kept:,} events", key="delete_sure")
+        if st.button("Delete dataset", key="delete", disabled=not sure, type="primary"):
+            try:
+                ws.remove(current.name)
+            except JourneyLedgerError as exc:
+                st.error(md(exc))
+            else:
+                del st.query_params["dataset"]
+                st.rerun()
+
+# ---- upload -----------------------------------------------------------------------------------
+st.header("Upload an export")
+st.caption(
+    "A CSV (or .csv.gz) with one row per customer event: who, when, what happened and, if any, "
+    "the money. Comma, semicolon or tab separated; UTF-8, UTF-16 or Latin-1."
+)
+uploaded = st.file_uploader("Event export", type=["csv", "gz", "tsv", "txt"], key="upload")
+
+
+def _saved_upload(file) -> Path:
+    """The upload written to a temporary file once per upload (DuckDB reads files, not buffers)."""
+    key = f"upload_path_{file.file_id}"
+    if key not in st.session_state:
+        suffix = ".csv.gz" if file.name.lower().endswith(".gz") else ".csv"
+        with tempfile.NamedTemporaryFile(prefix="journey-ledger-", suffix=suffix, delete=False) as tmp:
+            tmp.write(file.getvalue())
+        st.session_state[key] = tmp.name
+    return Path(st.session_state[key])
+
+
+def _mapping_form(columns: list[str], suggested: Mapping) -> Mapping:
+    """One row of choices per canonical column, starting from the suggestion."""
+    sources: dict[str, Source] = {}
+    for canonical in CANONICAL:
+        options = [NOT_MAPPED, *columns]
+        if canonical in CONSTANT_ALLOWED:
+            options.append(CONSTANT)
+        if canonical == "revenue":
+            options.append(PRODUCT)
+        src = suggested.get(canonical)
+        default = NOT_MAPPED
+        if src is not None:
+            default = CONSTANT if src.constant is not None else PRODUCT if src.product else src.column
+        label = canonical + (" (required)" if canonical in REQUIRED else "")
+        left, right = st.columns([2, 3])
+        choice = left.selectbox(label, options, index=options.index(default), key=f"map_{canonical}")
+        if choice == CONSTANT:
+            value = right.text_input(
+                f"Value of {canonical} on every row", value=(src.constant if src and src.constant else "purchase"),
+                key=f"map_{canonical}_constant",
+            )
+            if value.strip():
+                sources[canonical] = Source(constant=value.strip())
+        elif choice == PRODUCT:
+            qty_default, price_default = src.product if src and src.product else (columns[0], columns[-1])
+            a = right.selectbox("Quantity column", columns, index=columns.index(qty_default), key="map_revenue_a")
+            b = right.selectbox("Unit price column", columns, index=columns.index(price_default), key="map_revenue_b")
+            sources[canonical] = Source(product=(a, b))
+        elif choice != NOT_MAPPED:
+            sources[canonical] = Source(column=choice)
+    date_format = st.text_input(
+        "Date format (leave empty to detect it)", value="", placeholder="for example %d/%m/%Y %H:%M",
+        key="map_date_format",
+        help="ISO 8601 dates (2026-03-31, 2026-03-31T14:05:00+02:00) and common formats are detected. "
+        "Dates like 03/04/2026 that could be day/month or month/day need their format here.",
+    ).strip()
+    return Mapping(sources=sources, date_format=date_format or None)
+
+
+if uploaded is not None:
+    try:
+        path = _saved_upload(uploaded)
+        with ws.cursor() as cur:
+            info = inspect_file(cur, path, uploaded.name)
+            preview_args, preview_values = info.read_csv_args()
+            preview = cur.execute(
+                f"SELECT * FROM read_csv(?, {preview_args}) LIMIT 5", [str(path), *preview_values]
+            ).df()
+    except JourneyLedgerError as exc:
+        st.error(md(exc))
+    except Exception:  # noqa: BLE001 - any other failure reading the preview is still the file's fault
+        st.error(f"{md(uploaded.name)} could not be read as CSV; save it as a comma-separated file and try again.")
+    else:
+        st.subheader("1. Check the columns")
+        st.caption(f"{len(info.columns)} columns found; the first rows as read:")
+        st.dataframe(preview, hide_index=True, width="stretch")
+        st.subheader("2. Map them")
+        mapping = _mapping_form(info.columns, suggest_mapping(info.columns))
+        st.subheader("3. Stage map and name")
+        others = [d.name for d in datasets]
+        stage_options = ["No stages yet (assign events later)", "Upload a stage map (TOML)"]
+        stage_options += [f"Same as dataset: {n}" for n in others]
+        stage_choice = st.radio(
+            "Stage map", stage_options, index=2 if others else 0, key="upload_stage_choice"
+        )
+        stage_file = None
+        if stage_choice == stage_options[1]:
+            stage_file = st.file_uploader("Stage map (TOML)", type=["toml"], key="upload_stage_file")
+        name = st.text_input("Dataset name", value=Path(uploaded.name).name.split(".")[0], key="upload_name")
+        replace = False
+        if name.strip() in others:
+            replace = st.checkbox(f"Replace the existing dataset {name.strip()!r}", key="upload_replace")
+        if st.button("Ingest", type="primary", key="ingest"):
+            try:
+                if stage_choice == stage_options[1]:
+                    if stage_file is None:
+                        raise JourneyLedgerError("Choose a stage map file first, or pick another stage map option.")
+                    stage_map = parse_stage_map(stage_file.getvalue().decode("utf-8-sig", "replace"), stage_file.name)
+                elif stage_choice.startswith("Same as dataset: "):
+                    stage_map = ws.dataset(stage_choice.removeprefix("Same as dataset: ")).stage_map
+                else:
+                    stage_map = DEFAULT_STAGE_MAP
+                with st.spinner(f"Reading {uploaded.name}..."):
+                    ds = ws.ingest(path, name, mapping=mapping, stage_map=stage_map,
+                                   source_name=uploaded.name, replace=replace)
+            except JourneyLedgerError as exc:
+                st.error(md(exc))
+            else:
+                st.session_state["last_ingest"] = ds.name
+                st.query_params["dataset"] = ds.name
+                st.rerun()
+
+if st.session_state.get("last_ingest") and current is not None and current.name == st.session_state["last_ingest"]:
+    st.toast(f"Saved {current.name}: {current.rows_kept:,} rows kept, {current.report['rows_refused']:,} refused.")
+    st.session_state["last_ingest"] = None

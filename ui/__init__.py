@@ -1,0 +1,1 @@
+"""Streamlit glue: the cached workspace, sidebar choices, formatting. Pages import from here."""

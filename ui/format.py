@@ -1,0 +1,41 @@
+"""Plain-text formatting for the pages: numbers with units, ISO dates, escaped user text."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """User-supplied text made inert for ``st.markdown``: every Markdown character escaped.
+
+    Streamlit never renders HTML from markdown without ``unsafe_allow_html``; escaping also stops
+    a file or event name from turning into a link, an image or a heading.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def count(n: int | float | None, unit: str = "") -> str:
+    if n is None:
+        return "-"
+    s = f"{n:,.0f}"
+    return f"{s} {unit}".strip()
+
+
+def when(t: datetime | str | None) -> str:
+    """An ISO date-time (minutes), or '-'."""
+    if t is None:
+        return "-"
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t)
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+def day(t: datetime | str | None) -> str:
+    if t is None:
+        return "-"
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t)
+    return t.strftime("%Y-%m-%d")

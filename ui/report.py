@@ -1,0 +1,83 @@
+"""Rendering a dataset's validation report and stage map with Streamlit elements (no HTML)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics.stagemap import StageMap
+from ui.format import count, md, when
+
+
+def render_report(report: dict) -> None:
+    """The validation report of an ingest: what was read, kept and refused, and why."""
+    c = st.columns(4)
+    c[0].metric("Rows read", count(report["rows_read"], "rows"))
+    c[1].metric("Rows kept", count(report["rows_kept"], "rows"))
+    c[2].metric("Rows refused", count(report["rows_refused"], "rows"))
+    c[3].metric("Customers", count(report["customers"], "people"))
+    st.caption(
+        f"File {md(report['file'])}: {md(report['encoding'])}, delimiter {md(repr(report['delimiter']))}, "
+        f"timestamps read as {md(report['date_format'])}. Events from {when(report['first_event'])} "
+        f"to {when(report['last_event'])} UTC. Duplicate rows removed: {count(report['duplicates'], 'rows')}."
+    )
+    if report["refused"]:
+        st.markdown("**Refused rows, by reason**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "reason": [r["label"] for r in report["refused"]],
+                    "rows": [r["rows"] for r in report["refused"]],
+                    "first rows": [
+                        ("lines " if r["where"] == "line" else "rows ") + ", ".join(map(str, r["examples"]))
+                        for r in report["refused"]
+                    ],
+                    "what to do": [r["fix"] for r in report["refused"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption("Row 1 is the first line after the header.")
+    else:
+        st.success("Every row was kept.")
+    st.markdown("**Column mapping used**")
+    st.dataframe(
+        pd.DataFrame({"column": list(report["mapping"]), "comes from": list(report["mapping"].values())}),
+        hide_index=True,
+    )
+    if report["unmapped"]:
+        st.markdown("**Events with no stage** (shown as Unmapped; assign them in the stage map)")
+        st.dataframe(
+            pd.DataFrame({"event": [u["event"] for u in report["unmapped"]], "rows": [u["rows"] for u in report["unmapped"]]}),
+            hide_index=True,
+        )
+    else:
+        st.caption("Every event belongs to a stage.")
+    for note in report.get("notes", []):
+        st.info(md(note))
+    for warning in report.get("warnings", []):
+        st.warning(md(warning))
+
+
+def render_stage_map(stage_map: StageMap) -> None:
+    """The stage map as a table, with its churn settings."""
+    st.caption(
+        f"A customer is lost after {stage_map.churn_after_days} days without a payment, or at a churn event "
+        f"({md(', '.join(stage_map.churn_events) or 'none')}). Baselines average the previous "
+        f"{stage_map.baseline_periods} periods."
+    )
+    if not stage_map.stages:
+        st.info("This stage map has no stages yet: every event counts as Unmapped.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "stage": [s.name for s in stage_map.stages],
+                "customer goal": [s.goal for s in stage_map.stages],
+                "events": [", ".join(s.events) for s in stage_map.stages],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
