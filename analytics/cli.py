@@ -55,15 +55,13 @@ def format_report(report: dict) -> str:
 
 
 def cmd_ingest(args) -> int:
-    from analytics.db import connect
     from analytics.ingest import inspect_file
 
     path = Path(args.file)
     stage_map = load_stage_map(args.stages) if args.stages else None
     mapping = None
     if args.map or args.date_format:
-        with connect() as con:
-            columns = inspect_file(con, path).columns
+        columns = inspect_file(path).columns
         overrides = parse_map_args(args.map or [], columns)
         mapping = apply_overrides(suggest_mapping(columns), overrides, args.date_format)
     ws = _workspace(args)

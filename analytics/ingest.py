@@ -4,8 +4,8 @@ DuckDB reads the file itself. The steps, each a set-based query:
 
 1. *Look* at the first bytes: refuse empty and binary files, detect gzip and the encoding
    (UTF-16 by its byte-order mark, else UTF-8 when the start decodes as UTF-8, else Latin-1).
-2. *Sniff* the dialect (delimiter, quoting) with DuckDB's ``sniff_csv``; the first line is the
-   header.
+2. *Detect* the delimiter from the header line (the first line; see :func:`detect_delimiter`);
+   fields are quoted with double quotes, as every common export does.
 3. *Stage* every line as text in a temporary table (``read_csv(all_varchar=true)``); lines with the
    wrong number of fields are refused through DuckDB's rejects table, with their line numbers.
 4. *Parse* the mapped columns into canonical types; a row that cannot be used is refused with one
@@ -27,6 +27,7 @@ not read in the format most rows use are refused (mixed formats), as are timesta
 
 from __future__ import annotations
 
+import csv
 import gzip
 import zlib
 from dataclasses import dataclass
@@ -86,9 +87,17 @@ class FileInfo:
     columns: list[str]
 
     def read_csv_args(self) -> tuple[str, list]:
-        """``read_csv`` named arguments (as SQL with ``?``) and their values."""
-        args = "encoding = ?, delim = ?, quote = ?, escape = ?, header = true, all_varchar = true"
-        return args, [self.encoding, self.delimiter, self.quote, self.escape]
+        """``read_csv`` named arguments (as SQL with ``?``) and their values: every column as text.
+
+        Nothing is sniffed from the rows (``auto_detect = false``): the dialect and the columns
+        come from :func:`inspect_file`, so odd rows are refused one by one instead of derailing
+        the whole read.
+        """
+        args = (
+            "auto_detect = false, encoding = ?, delim = ?, quote = ?, escape = ?, header = true, "
+            "columns = ?"
+        )
+        return args, [self.encoding, self.delimiter, self.quote, self.escape, {c: "VARCHAR" for c in self.columns}]
 
 
 def _read_head(path: Path, label: str) -> tuple[bytes, bool]:
@@ -131,34 +140,60 @@ def detect_encoding(head: bytes, label: str) -> str:
         return "latin-1"
 
 
-def inspect_file(con: duckdb.DuckDBPyConnection, path: str | Path, label: str | None = None) -> FileInfo:
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _decode(head: bytes, encoding: str) -> str:
+    return head.decode("utf-16" if encoding == "utf-16" else encoding, errors="replace").lstrip("\ufeff")
+
+
+def header_columns(head: bytes, encoding: str, delimiter: str) -> list[str]:
+    """The header's column names; blanks become ``column_N``, repeats get ``_2``, ``_3``.
+
+    Names are compared ignoring case, as DuckDB does.
+    """
+    lines = _decode(head, encoding).splitlines()
+    names = next(csv.reader(lines[:1], delimiter=delimiter), [])
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(names, start=1):
+        name = raw.strip() or f"column_{i}"
+        base, n = name, 1
+        while name.casefold() in seen:
+            n += 1
+            name = f"{base}_{n}"
+        seen.add(name.casefold())
+        out.append(name)
+    return out
+
+
+def detect_delimiter(head: bytes, encoding: str) -> str:
+    """The delimiter of a file: the candidate that occurs most often in its header line.
+
+    Read from the header rather than sniffed from the rows, so ragged or odd rows further down
+    cannot mislead it; the rows are then checked against the header's field count.
+    """
+    lines = _decode(head, encoding).splitlines()
+    header = lines[0] if lines else ""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def inspect_file(path: str | Path, label: str | None = None) -> FileInfo:
     """Look at a file: refuse what cannot be an export, detect encoding, dialect and header."""
     path = Path(path)
     label = label or path.name
     head, _ = _read_head(path, label)
     encoding = detect_encoding(head, label)
-    try:
-        row = con.execute(
-            "SELECT Delimiter, Quote, Escape FROM sniff_csv(?, encoding = ?, header = true, all_varchar = true)",
-            [str(path), encoding],
-        ).fetchone()
-        delimiter, quote, escape = (("" if v == "(empty)" else v) for v in row)
-        columns = [
-            d[0]
-            for d in con.execute(
-                "DESCRIBE SELECT * FROM read_csv(?, encoding = ?, delim = ?, quote = ?, escape = ?, "
-                "header = true, all_varchar = true, sample_size = 2048)",
-                [str(path), encoding, delimiter, quote, escape],
-            ).fetchall()
-        ]
-    except duckdb.Error as exc:
-        raise BadUpload(_csv_error_message(exc, label)) from None
+    delimiter = detect_delimiter(head, encoding)
+    columns = header_columns(head, encoding, delimiter)
     if len(columns) < 2:
         raise BadUpload(
             f"{label} has only one column ({columns[0] if columns else 'none'}); an export needs at least a "
             "customer and a timestamp column, separated by commas, semicolons or tabs."
         )
-    return FileInfo(path, label, encoding, delimiter, quote, escape, columns)
+    return FileInfo(path, label, encoding, delimiter, '"', '"', columns)
 
 
 def _csv_error_message(exc: Exception, label: str) -> str:
@@ -229,7 +264,7 @@ def detect_date_format(cur: duckdb.DuckDBPyConnection, table: str, col: str, lab
     candidates = (ISO, *DATE_FORMATS)
     counts = ", ".join(f"count({_timestamp_expr(col, f)})" for f in candidates)
     row = cur.execute(f"SELECT count({_text(col)}), {counts} FROM {table}").fetchone()
-    filled, reads = row[0], dict(zip(candidates, row[1:]))
+    filled, reads = row[0], dict(zip(candidates, row[1:], strict=False))
     if filled == 0:
         raise BadUpload(f"The timestamp column {col} of {label} is empty on every row; map the column that holds the dates.")
     best = max(candidates, key=lambda f: reads[f])  # max keeps the first of equals: ISO wins ties

@@ -101,7 +101,7 @@ class Mapping:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict, columns: list[str] | None = None) -> "Mapping":
+    def from_dict(cls, data: dict, columns: list[str] | None = None) -> Mapping:
         data = dict(data)
         date_format = data.pop("date_format", None)
         sources = {k: parse_source(k, v, columns) for k, v in data.items() if v}

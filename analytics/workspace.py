@@ -22,7 +22,7 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -39,6 +39,7 @@ SAMPLE_FILE = ROOT / "sample_data" / "events.csv.gz"
 SAMPLE_STAGES = ROOT / "sample_data" / "stages.toml"
 SAMPLE_NAME = "Sample: Ledgerly subscriptions"
 ENV_VAR = "JOURNEY_LEDGER_WORKSPACE"
+SAMPLE_ENV_VAR = "JOURNEY_LEDGER_SAMPLE"  # "0": create new workspaces empty (the tests do)
 
 CATALOGUE = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -103,7 +104,7 @@ def check_name(name: str) -> str:
 class Workspace:
     """One workspace file, one connection per process, a cursor per call, one writer at a time."""
 
-    def __init__(self, path: str | Path | None = None, *, seed_sample: bool = True):
+    def __init__(self, path: str | Path | None = None, *, seed_sample: bool | None = None):
         self.path = Path(path) if path is not None else default_path()
         is_new = not self.path.exists()
         try:
@@ -123,6 +124,8 @@ class Workspace:
             ) from None
         self._write_lock = threading.Lock()
         self._con.execute(CATALOGUE)
+        if seed_sample is None:
+            seed_sample = os.environ.get(SAMPLE_ENV_VAR, "1") != "0"
         if is_new and seed_sample and SAMPLE_FILE.exists():
             from analytics.stagemap import load_stage_map
 
@@ -144,7 +147,7 @@ class Workspace:
         with self.cursor() as cur:
             rows = cur.execute("SELECT * FROM datasets ORDER BY uploaded_at DESC, name").fetchall()
             cols = [d[0] for d in cur.description]
-        return [self._dataset(dict(zip(cols, r))) for r in rows]
+        return [self._dataset(dict(zip(cols, r, strict=False))) for r in rows]
 
     def names(self) -> list[str]:
         return [d.name for d in self.datasets()]
@@ -159,7 +162,7 @@ class Workspace:
             names = self.names()
             known = ", ".join(repr(n) for n in names) if names else "none yet"
             raise DatasetNotFound(f"There is no dataset called {name!r} in the workspace; its datasets are: {known}.")
-        return self._dataset(dict(zip(cols, row)))
+        return self._dataset(dict(zip(cols, row, strict=False)))
 
     @staticmethod
     def _dataset(row: dict) -> Dataset:
@@ -194,7 +197,7 @@ class Workspace:
                 raise WorkspaceError(
                     f"A dataset called {name!r} already exists; choose another name or replace it."
                 )
-            info = _ingest.inspect_file(cur, path, label)
+            info = _ingest.inspect_file(path, label)
             staged = _ingest.stage(cur, info, mapping, stage_map)
             table = "events_" + uuid.uuid4().hex[:12]
             report = staged.report
@@ -212,7 +215,7 @@ class Workspace:
                     "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         name, table, label, json.dumps(staged.mapping.to_dict()), stage_map.to_toml(),
-                        datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+                        datetime.now(UTC).replace(tzinfo=None, microsecond=0),
                         report["rows_read"], report["rows_kept"], report["customers"],
                         report["first_event"], report["last_event"], json.dumps(report),
                     ],

@@ -153,8 +153,8 @@ def _mapping_form(columns: list[str], suggested: Mapping) -> Mapping:
 if uploaded is not None:
     try:
         path = _saved_upload(uploaded)
+        info = inspect_file(path, uploaded.name)
         with ws.cursor() as cur:
-            info = inspect_file(cur, path, uploaded.name)
             preview_args, preview_values = info.read_csv_args()
             preview = cur.execute(
                 f"SELECT * FROM read_csv(?, {preview_args}) LIMIT 5", [str(path), *preview_values]

@@ -1,0 +1,256 @@
+"""Ingest: parsing, refusal reasons, fatal problems, atomicity, datasets side by side."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from analytics.errors import BadUpload, MappingError, WorkspaceError
+from analytics.mapping import Mapping, Source, suggest_mapping
+from analytics.stagemap import parse_stage_map
+from analytics.workspace import Workspace
+from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
+
+HEADER = "customer_id,timestamp,event,revenue\n"
+
+
+def rows(ws, name):
+    ds = ws.dataset(name)
+    with ws.cursor() as cur:
+        return cur.execute(f"SELECT customer_id, ts, event, revenue FROM {ds.table} ORDER BY customer_id, ts, event").fetchall()
+
+
+def test_worked_example_is_stored_in_canonical_types(ws, write):
+    ds = ws.ingest(write("example.csv", WORKED_EXAMPLE), "example", stage_map=parse_stage_map(WORKED_STAGES))
+    assert (ds.rows_read, ds.rows_kept, ds.customers) == (13, 13, 5)
+    assert ds.first_event == datetime(2026, 1, 3) and ds.last_event == datetime(2026, 4, 10)
+    assert ds.source_file == "example.csv"
+    assert ds.report["refused"] == [] and ds.report["unmapped"] == []
+    stored = rows(ws, "example")
+    assert stored[0] == ("A", datetime(2026, 1, 3), "site_visit", Decimal("0"))
+    assert stored[3] == ("A", datetime(2026, 3, 5), "renewal", Decimal("120"))
+    assert sum(r[3] for r in stored) == Decimal("730")
+    assert ds.stage_map.churn_after_days == 45
+
+
+def test_timestamps_iso_date_only_and_offsets_become_utc(ws, write):
+    text = HEADER + "\n".join(
+        [
+            "a,2026-01-03,x,0",
+            "b,2026-01-03 10:15,x,0",
+            "c,2026-01-03T10:15:30+02:00,x,0",
+            "d,2026-01-03T23:30:00-05:00,x,0",
+            "e,2026-01-03T10:15:30Z,x,0",
+        ]
+    )
+    ws.ingest(write("t.csv", text), "t")
+    assert [r[1] for r in rows(ws, "t")] == [
+        datetime(2026, 1, 3), datetime(2026, 1, 3, 10, 15), datetime(2026, 1, 3, 8, 15, 30),
+        datetime(2026, 1, 4, 4, 30), datetime(2026, 1, 3, 10, 15, 30),
+    ]
+
+
+def test_day_first_dates_are_read_when_unambiguous_and_said_so(ws, write):
+    ds = ws.ingest(write("t.csv", HEADER + "a,13/01/2026,x,0\nb,02/03/2026,x,0\n"), "t")
+    assert [r[1] for r in rows(ws, "t")] == [datetime(2026, 1, 13), datetime(2026, 3, 2)]
+    assert ds.report["date_format"] == "%d/%m/%Y"
+    assert ds.report["notes"] == ["timestamps read with the format %d/%m/%Y"]
+
+
+def test_ambiguous_day_month_dates_are_refused_not_guessed(ws, write):
+    path = write("t.csv", HEADER + "a,03/01/2026,x,0\nb,04/02/2026,x,0\n")
+    with pytest.raises(MappingError) as err:
+        ws.ingest(path, "t")
+    assert "t.csv" in str(err.value) and "'%d/%m/%Y' or '%m/%d/%Y'" in str(err.value)
+    assert ws.names() == []
+    mapping = Mapping(suggest_mapping(["customer_id", "timestamp", "event", "revenue"]).sources, date_format="%m/%d/%Y")
+    ws.ingest(path, "t", mapping=mapping)
+    assert [r[1] for r in rows(ws, "t")] == [datetime(2026, 3, 1), datetime(2026, 4, 2)]
+
+
+def test_every_refusal_reason_with_its_rows(ws, write):
+    text = HEADER + "\n".join(
+        [
+            "a,2026-01-01,visit,0",          # 1 kept
+            ",2026-01-01,visit,0",           # 2 no customer
+            "b,yesterday,visit,0",           # 3 bad timestamp
+            "c,1989-12-31,visit,0",          # 4 too early
+            "d,2999-01-01,visit,0",          # 5 future
+            "e,2026-01-01,,0",               # 6 no event
+            "f,2026-01-01,buy,twelve",       # 7 bad revenue
+            "a,2026-01-01,visit,0",          # 8 duplicate of 1
+            "g,2026-01-01,buy,\"$1,234.50\"",  # 9 kept, cleaned
+            "h,2026-01-01,buy",              # line 11: too few fields
+            "17850.0,2026-01-02,buy,-5",     # 10 kept: id normalised, refund
+        ]
+    )
+    ds = ws.ingest(write("bad.csv", text), "bad")
+    got = {r["reason"]: (r["rows"], r["examples"]) for r in ds.report["refused"]}
+    assert got == {
+        "malformed": (1, [11]),
+        "missing_customer": (1, [2]),
+        "bad_timestamp": (1, [3]),
+        "too_early": (1, [4]),
+        "in_future": (1, [5]),
+        "missing_event": (1, [6]),
+        "bad_revenue": (1, [7]),
+        "duplicate": (1, [8]),
+    }
+    assert (ds.report["rows_read"], ds.rows_kept, ds.report["rows_refused"]) == (11, 3, 8)
+    assert ds.report["duplicates"] == 1
+    assert rows(ws, "bad") == [
+        ("17850", datetime(2026, 1, 2), "buy", Decimal("-5")),
+        ("a", datetime(2026, 1, 1), "visit", Decimal("0")),
+        ("g", datetime(2026, 1, 1), "buy", Decimal("1234.5")),
+    ]
+
+
+def test_mixed_date_formats_refuse_the_minority_by_row(ws, write):
+    text = HEADER + "a,2026-01-01,x,0\nb,2026-01-02,x,0\nc,Jan 3 2026,x,0\nd,2026-01-04,x,0\n"
+    ds = ws.ingest(write("t.csv", text), "t")
+    assert ds.report["refused"][0]["reason"] == "bad_timestamp"
+    assert ds.report["refused"][0]["examples"] == [3]
+
+
+def test_unmapped_events_are_kept_and_counted(ws, write):
+    stages = parse_stage_map(WORKED_STAGES)
+    text = WORKED_EXAMPLE + "E,2026-04-11,webinar,0\nE,2026-04-12,webinar,0\nD,2026-04-12,newsletter,0\n"
+    ds = ws.ingest(write("t.csv", text), "t", stage_map=stages)
+    assert ds.rows_kept == 16
+    assert ds.report["unmapped"] == [
+        {"event": "webinar", "rows": 2, "stage": "Unmapped"},
+        {"event": "newsletter", "rows": 1, "stage": "Unmapped"},
+    ]
+    # the stage map can be replaced without re-uploading; the report follows it
+    bigger = parse_stage_map(WORKED_STAGES.replace('events = ["ad_click", "site_visit"]', 'events = ["ad_click", "site_visit", "webinar"]'))
+    ds = ws.set_stage_map("t", bigger)
+    assert ds.report["unmapped"] == [{"event": "newsletter", "rows": 1, "stage": "Unmapped"}]
+    assert ds.stage_map.stages[0].events == ("ad_click", "site_visit", "webinar")
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", ["empty.csv is empty"]),
+        (b"customer_id,timestamp,event\n", ["has a header but no rows"]),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", ["not a text file"]),
+        (b"who,when\na,2026-01-01\n", ["no customer_id column"]),
+        (b"customer_id,event\na,x\n", ["no timestamp column"]),
+        (b"customer_id,timestamp,event\na,never,x\nb,nope,y\n", ["no date Journey Ledger can read", "'never'"]),
+    ],
+    ids=["empty", "header-only", "binary", "no-customer", "no-timestamp", "no-dates"],
+)
+def test_fatal_problems_stop_with_one_sentence(ws, write, content, words):
+    path = write("empty.csv", content)
+    with pytest.raises((BadUpload, MappingError)) as err:
+        ws.ingest(path, "x")
+    message = str(err.value)
+    for w in words:
+        assert w in message
+    assert "\n" not in message and "Traceback" not in message
+    assert ws.names() == []
+
+
+def test_gz_that_is_not_gzip(ws, write):
+    with pytest.raises(BadUpload, match="ends in .gz but is not gzip-compressed"):
+        ws.ingest(write("x.csv.gz", HEADER + "a,2026-01-01,x,0\n"), "x")
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("latin1.csv", "customer_id;timestamp;event;revenue\nJosé;2026-01-01;café;1,5\n".replace("1,5", "2").encode("latin-1")),
+        ("utf16.csv", "customer_id,timestamp,event,revenue\nJosé,2026-01-01,café,2\n".encode("utf-16")),
+        ("bom.csv", "\ufeffcustomer_id,timestamp,event,revenue\nJosé,2026-01-01,café,2\n".encode("utf-8")),
+        ("tabs.csv", "customer_id\ttimestamp\tevent\trevenue\nJosé\t2026-01-01\tcafé\t2\n".encode()),
+        ("quoted.csv", 'customer_id,timestamp,event,revenue\nJosé,2026-01-01,"café, with\na newline",2\n'.encode()),
+        ("gz.csv.gz", gzip.compress("customer_id,timestamp,event,revenue\nJosé,2026-01-01,café,2\n".encode())),
+    ],
+)
+def test_encodings_delimiters_quoting_and_gzip(ws, write, name, content):
+    ds = ws.ingest(write(name, content), "x")
+    [(customer, ts, event, revenue)] = rows(ws, "x")
+    assert customer == "José" and ts == datetime(2026, 1, 1) and revenue == Decimal("2")
+    assert event.startswith("café")
+    assert ds.rows_kept == 1
+
+
+def test_constant_event_and_revenue_product(ws, write):
+    text = "Invoice,Qty,Unit Price,Cust,When\n1,2,1.25,c1,2026-01-01 10:00\n2,-1,1.25,c1,2026-01-02 10:00\n"
+    mapping = Mapping(
+        {
+            "customer_id": Source(column="Cust"), "timestamp": Source(column="When"),
+            "event": Source(constant="purchase"), "revenue": Source(product=("Qty", "Unit Price")),
+        }
+    )
+    ws.ingest(write("shop.csv", text), "shop", mapping=mapping)
+    assert rows(ws, "shop") == [
+        ("c1", datetime(2026, 1, 1, 10), "purchase", Decimal("2.5")),
+        ("c1", datetime(2026, 1, 2, 10), "purchase", Decimal("-1.25")),
+    ]
+
+
+def test_datasets_side_by_side_replace_rename_delete(ws, write):
+    ws.ingest(write("a.csv", WORKED_EXAMPLE), "first")
+    ws.ingest(write("b.csv", HEADER + "z,2026-05-01,x,3\n"), "second")
+    assert sorted(ws.names()) == ["first", "second"]
+    with pytest.raises(WorkspaceError, match="already exists"):
+        ws.ingest(write("b.csv", HEADER + "z,2026-05-01,x,3\n"), "first")
+    old_table = ws.dataset("first").events_table
+    ws.ingest(write("c.csv", HEADER + "y,2026-06-01,x,4\ny,2026-06-02,x,5\n"), "first", replace=True)
+    assert ws.dataset("first").rows_kept == 2
+    with ws.cursor() as cur:
+        tables = {r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert old_table not in tables
+    ws.rename("second", "renamed")
+    assert sorted(ws.names()) == ["first", "renamed"]
+    ws.remove("renamed")
+    assert ws.names() == ["first"]
+    assert len([t for t in tables if t.startswith("events_")]) == 2
+
+
+def _snapshot(ws):
+    with ws.cursor() as cur:
+        catalogue = cur.execute("SELECT * FROM datasets ORDER BY name").fetchall()
+        tables = cur.execute("SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY 1").fetchall()
+    return catalogue, tables, {n: rows(ws, n) for n in ws.names()}
+
+
+def test_failed_ingest_changes_nothing(ws, write):
+    ws.ingest(write("a.csv", WORKED_EXAMPLE), "kept")
+    before = _snapshot(ws)
+    for bad in [b"", b"customer_id,timestamp,event\n", b"\x00\x01\x02binary"]:
+        with pytest.raises(BadUpload):
+            ws.ingest(write("bad.csv", bad), "kept", replace=True)
+    assert _snapshot(ws) == before
+
+
+def test_failure_inside_the_transaction_rolls_back(ws, write, monkeypatch):
+    ws.ingest(write("a.csv", WORKED_EXAMPLE), "kept")
+    before = _snapshot(ws)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("analytics.workspace.json.dumps", boom)  # fails after CREATE TABLE, before COMMIT
+    with pytest.raises(RuntimeError):
+        ws.ingest(write("b.csv", HEADER + "z,2026-05-01,x,3\n"), "kept", replace=True)
+    monkeypatch.undo()
+    assert _snapshot(ws) == before
+
+
+def test_refused_upload_leaves_the_file_byte_for_byte(tmp_path, write):
+    path = tmp_path / "ws.duckdb"
+    w = Workspace(path, seed_sample=False)
+    w.ingest(write("a.csv", WORKED_EXAMPLE), "kept")
+    w.close()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    w = Workspace(path, seed_sample=False)
+    with pytest.raises(BadUpload):
+        w.ingest(write("bad.csv", b"\x00binary"), "other")
+    w.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest

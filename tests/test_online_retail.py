@@ -1,0 +1,77 @@
+"""The real shop export of ../shared/data/online_retail, checked against its SOURCE.md figures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from analytics.mapping import suggest_mapping
+from analytics.workspace import Workspace
+from tests.conftest import RETAIL
+
+pytestmark = pytest.mark.skipif(not RETAIL.exists(), reason="shared/data/online_retail is not beside the repo")
+
+
+@pytest.fixture(scope="module")
+def retail(tmp_path_factory):
+    ws = Workspace(tmp_path_factory.mktemp("retail") / "ws.duckdb", seed_sample=False)
+    ds = ws.ingest(RETAIL, "Online Retail")
+    yield ws, ds
+    ws.close()
+
+
+def test_suggested_mapping_is_the_right_one(retail):
+    _, ds = retail
+    assert ds.mapping == {
+        "customer_id": "CustomerID",
+        "timestamp": "InvoiceDate",
+        "event": "'purchase'",
+        "revenue": "Quantity*UnitPrice",
+    }
+
+
+def test_figures_match_source_md(retail):
+    ws, ds = retail
+    report = ds.report
+    assert report["rows_read"] == 541_909
+    refused = {r["reason"]: r for r in report["refused"]}
+    assert refused["missing_customer"]["rows"] == 135_080  # "135,080 lines without a CustomerID"
+    assert ds.customers == 4_372  # "4,372 customers" (17850.0 read as 17850)
+    assert report["first_event"] == "2010-12-01 08:26:00" and report["last_event"] == "2011-12-09 12:50:00"
+    # Of the 5,268 exact duplicate lines, those that have a customer are refused as duplicates.
+    assert 0 < refused["duplicate"]["rows"] <= 5_268
+    assert set(refused) == {"missing_customer", "duplicate"}
+    assert ds.rows_kept + report["rows_refused"] == 541_909
+
+
+def test_revenue_is_quantity_times_unit_price(retail):
+    ws, ds = retail
+    with ws.cursor() as cur:
+        stored = cur.execute(f"SELECT sum(revenue), count(*), count(*) FILTER (WHERE revenue < 0) FROM {ds.table}").fetchone()
+        # An independent reading of the same file: every distinct line that has a customer.
+        expected = cur.execute(
+            "SELECT sum(CAST(Quantity AS DECIMAL(18,4)) * CAST(UnitPrice AS DECIMAL(18,4))), count(*) "
+            "FROM (SELECT DISTINCT * FROM read_csv(?, all_varchar = true) WHERE CustomerID IS NOT NULL)",
+            [str(RETAIL)],
+        ).fetchone()
+        whole_file = cur.execute(
+            "SELECT round(sum(Quantity * UnitPrice), 2) FROM read_csv(?)", [str(RETAIL)]
+        ).fetchone()[0]
+    assert whole_file == pytest.approx(9_747_747.93)  # SOURCE.md: the file is the published one
+    assert stored[0] == expected[0]
+    assert stored[1] == expected[1] == ds.rows_kept
+    assert stored[2] > 8_000  # returns are kept as negative revenue
+    assert isinstance(stored[0], Decimal)
+
+
+def test_ids_written_as_floats_are_one_customer(retail):
+    ws, ds = retail
+    with ws.cursor() as cur:
+        assert cur.execute(f"SELECT count(*) FROM {ds.table} WHERE customer_id LIKE '%.0'").fetchone()[0] == 0
+        assert cur.execute(f"SELECT count(*) > 0 FROM {ds.table} WHERE customer_id = '17850'").fetchone()[0]
+
+
+def test_mapping_suggestion_needs_no_override():
+    m = suggest_mapping(["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"])
+    assert m.to_dict()["event"] == "'purchase'"

@@ -1,0 +1,88 @@
+"""The Data page, opened headless with AppTest: upload, map, ingest, report, rename, delete."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.stagemap import parse_stage_map
+from analytics.workspace import Workspace
+from tests.conftest import ROOT, WORKED_EXAMPLE, WORKED_STAGES
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """An AppTest of app.py on a workspace of its own holding the worked example."""
+    path = tmp_path / "ws.duckdb"
+    ws = Workspace(path, seed_sample=False)
+    csv = tmp_path / "example.csv"
+    csv.write_text(WORKED_EXAMPLE)
+    ws.ingest(csv, "Example", stage_map=parse_stage_map(WORKED_STAGES))
+    ws.close()
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    return at
+
+
+def plain(markdown: str) -> str:
+    """Text as a reader sees it: the page escapes Markdown characters in user text."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_opens_on_the_dataset_with_its_report(app):
+    at = app.run()
+    assert not at.exception
+    assert at.query_params["dataset"] == ["Example"] or at.query_params["dataset"] == "Example"
+    assert metrics(at) == {"Rows read": "13 rows", "Rows kept": "13 rows", "Rows refused": "0 rows", "Customers": "5 people"}
+    table = at.dataframe[0].value
+    assert list(table["dataset"]) == ["Example"] and list(table["customers"]) == [5]
+    stages = [df.value for df in at.dataframe if "stage" in df.value.columns][0]
+    assert list(stages["stage"]) == ["Discover", "Buy", "Onboard", "Use", "Renew"]
+
+
+def test_upload_map_and_ingest_a_shop_export(app):
+    at = app.run()
+    shop = b"Inv,Qty,Unit Price,Client,InvoiceDate\n1,2,1.25,c1,2026-01-01 10:00\n2,1,4,,2026-01-02 10:00\n3,1,4,c2,2026-01-03\n"
+    at.file_uploader(key="upload").set_value(("shop.csv", shop, "text/csv")).run()
+    assert not at.exception and not at.error
+    chosen = {s.key: s.value for s in at.selectbox}
+    assert chosen["map_customer_id"] == "Client"
+    assert chosen["map_timestamp"] == "InvoiceDate"
+    assert chosen["map_event"] == "(the same value on every row)"
+    assert chosen["map_revenue"] == "(quantity x unit price)"
+    assert at.text_input(key="map_event_constant").value == "purchase"
+    at.text_input(key="upload_name").set_value("Shop")
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert at.query_params["dataset"] in ("Shop", ["Shop"])
+    assert metrics(at) == {"Rows read": "3 rows", "Rows kept": "2 rows", "Rows refused": "1 rows", "Customers": "2 people"}
+    refused = [df.value for df in at.dataframe if "reason" in df.value.columns][0]
+    assert refused.to_dict("records") == [
+        {"reason": "no customer id", "rows": 1, "first rows": "rows 2", "what to do": "fill in who the customer is, or remove the rows"}
+    ]
+
+
+def test_a_bad_upload_shows_one_error_and_saves_nothing(app):
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("bad.csv", b"\x00\x01binary", "text/csv")).run()
+    assert not at.exception
+    assert [plain(e.value) for e in at.error] == ["bad.csv is not a text file (it holds binary data); export the events as CSV and upload that."]
+    assert list(at.dataframe[0].value["dataset"]) == ["Example"]
+
+
+def test_rename_then_delete(app):
+    at = app.run()
+    at.text_input(key="rename_to").set_value("Renamed")
+    at.button(key="rename").click().run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["dataset"]) == ["Renamed"]
+    at.checkbox(key="delete_sure").check().run()
+    at.button(key="delete").click().run()
+    assert not at.exception
+    assert "The workspace has no datasets yet. Upload an export below." in [i.value for i in at.info]

@@ -1,0 +1,54 @@
+import pytest
+
+from analytics.errors import StageMapError
+from analytics.stagemap import UNMAPPED, parse_stage_map
+from tests.conftest import WORKED_STAGES
+
+
+def test_parses_the_domain_example():
+    sm = parse_stage_map(WORKED_STAGES, "stages.toml")
+    assert sm.stage_names == ["Discover", "Buy", "Onboard", "Use", "Renew"]
+    assert sm.churn_after_days == 45
+    assert sm.churn_events == ("cancel",)
+    assert sm.friction_events == ("support_ticket",)
+    assert sm.baseline_periods == 3
+    assert sm.stage_of("login") == "Use"
+    assert sm.stage_of("nobody_knows") == UNMAPPED
+    assert sm.stages[0].goal == "I want to know what my options are."
+
+
+def test_round_trips_through_toml():
+    sm = parse_stage_map(WORKED_STAGES)
+    assert parse_stage_map(sm.to_toml()) == sm
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("churn_after_dayz = 3", ["unknown key 'churn_after_dayz'", "churn_after_days"]),
+        ('[[stages]]\nname = "Buy"\nevents = ["a"]\ncolour = "red"', ["unknown key 'colour'", "stage 1 ('Buy')"]),
+        ('[[stages]]\nname = "Buy"\nevents = ["purchase"]\n[[stages]]\nname = "Renew"\nevents = ["purchase"]',
+         ["'purchase'", "both 'Buy' and 'Renew'", "remove it from one"]),
+        ('[[stages]]\nname = "Buy"\n[[stages]]\nname = "Buy"', ["'Buy' is listed twice"]),
+        ('[[stages]]\nname = "Unmapped"', ["reserved"]),
+        ('[[stages]]\ngoal = "x"', ["stage 1 has no name"]),
+        ("churn_after_days = 0", ["churn_after_days must be a whole number from 1 to 3650"]),
+        ('churn_after_days = "90"', ["churn_after_days must be a whole number"]),
+        ('churn_events = "cancel"', ["churn_events must be a list"]),
+        ("churn_after_days = = 3", ["not valid TOML", "line 1"]),
+    ],
+)
+def test_refuses_with_a_clear_sentence(text, words):
+    with pytest.raises(StageMapError) as err:
+        parse_stage_map(text, "stages.toml")
+    message = str(err.value)
+    assert message.startswith("stages.toml")
+    for w in words:
+        assert w in message
+
+
+def test_churn_event_missing_from_data_is_a_warning_not_an_error():
+    sm = parse_stage_map(WORKED_STAGES)
+    assert sm.warnings_for({"purchase", "cancel"}) == []
+    [warning] = sm.warnings_for({"purchase"})
+    assert "'cancel' never occurs in the data" in warning
