@@ -54,16 +54,21 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def cmd_ingest(args) -> int:
+def read_mapping(args):
+    """The mapping for FILE: the suggestion with ``--map`` and ``--date-format`` applied (None: suggest)."""
     from analytics.ingest import inspect_file
 
+    if not (args.map or args.date_format):
+        return None
+    columns = inspect_file(args.file).columns
+    overrides = parse_map_args(args.map or [], columns)
+    return apply_overrides(suggest_mapping(columns), overrides, args.date_format)
+
+
+def cmd_ingest(args) -> int:
     path = Path(args.file)
     stage_map = load_stage_map(args.stages) if args.stages else None
-    mapping = None
-    if args.map or args.date_format:
-        columns = inspect_file(path).columns
-        overrides = parse_map_args(args.map or [], columns)
-        mapping = apply_overrides(suggest_mapping(columns), overrides, args.date_format)
+    mapping = read_mapping(args)
     ws = _workspace(args)
     ds = ws.ingest(path, args.name, mapping=mapping, stage_map=stage_map, replace=args.replace)
     print(f"Dataset {ds.name!r} saved in {ws.path}.")
@@ -165,11 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("new_name", metavar="NEW_NAME")
     p.set_defaults(func=cmd_rename)
 
-    p = sub.add_parser("stages", parents=[common], help="print or replace a dataset's stage map",
+    p = sub.add_parser("stage-map", parents=[common], help="print or replace a dataset's stage map",
                        description="Print a dataset's stage map as TOML, or replace it from FILE.")
     p.add_argument("name", metavar="NAME")
     p.add_argument("file", metavar="FILE", nargs="?", help="new stage map (TOML)")
     p.set_defaults(func=cmd_stages)
+
+    from analytics import model_cli
+
+    model_cli.add_commands(sub, common)
 
     return parser
 

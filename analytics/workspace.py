@@ -7,7 +7,8 @@ Layout:
 - ``events_<key>``: a dataset's events in canonical columns, sorted by customer and time::
 
       customer_id VARCHAR, ts TIMESTAMP (UTC), event VARCHAR, stage VARCHAR (as given in the data,
-      may be NULL), revenue DECIMAL(18,4), segment VARCHAR, channel VARCHAR, satisfaction DOUBLE
+      may be NULL), revenue DECIMAL(18,4), segment VARCHAR, channel VARCHAR, satisfaction DOUBLE,
+      row_no BIGINT (the data row of the source file: ties on time keep the file's order)
 
 Every change (ingest, replace, rename, delete, new stage map) is one transaction: readers see the
 old state or the new one, never half of it. The workspace is ``data/workspace.duckdb`` unless the
@@ -205,8 +206,8 @@ class Workspace:
             try:
                 cur.execute(
                     f"CREATE TABLE {quote_ident(table)} AS "
-                    "SELECT customer_id, ts, event, stage, revenue, segment, channel, satisfaction "
-                    "FROM parsed WHERE reason IS NULL ORDER BY customer_id, ts"
+                    "SELECT customer_id, ts, event, stage, revenue, segment, channel, satisfaction, "
+                    "src_row AS row_no FROM parsed WHERE reason IS NULL ORDER BY customer_id, ts, row_no"
                 )
                 if exists:
                     cur.execute(f"DROP TABLE {quote_ident(exists[0])}")

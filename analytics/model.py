@@ -1,0 +1,227 @@
+"""The customer-asset model of DOMAIN.md, computed by DuckDB over a dataset's stored events.
+
+One call prepares, on its own cursor, a chain of temporary tables (one SQL file each, in
+``analytics/sql``)::
+
+    model_ev                the events up to as_of of the chosen segment, stages resolved
+    model_spells            activity spells per customer: start (acquisition or reactivation), loss
+    model_periods           calendar months or quarters, half-open [a, b)
+    model_cum               running revenue per customer (for value = revenue in the last 365 days)
+    model_customer_periods  each customer's state, class and value at the start and end of a period
+
+and every table of the product reads from them: :func:`movements`, :func:`stage_table`,
+:func:`drivers`, :func:`cohorts`. Nothing walks customers in Python; pandas only carries the
+(small) results.
+
+Rules chosen where DOMAIN.md leaves room (the tests pin each one):
+
+- ``as_of`` given as a date means the end of that day (every event on it counts); the default is
+  the latest timestamp in the dataset. Events after ``as_of`` are ignored; a loss happens when its
+  time is at or before ``as_of``.
+- Periods run from the one holding the dataset's first event to the one holding ``as_of``, the
+  same with and without a segment filter. In the last period, "active at b" is the state after
+  everything up to ``as_of``, and value at b counts the revenue up to ``as_of``.
+- Anything that happens at instant x (acquisition, reactivation, loss) belongs to the period
+  holding x, and the state "at a" counts only what happened strictly before a: a window that ends
+  exactly at a still holds the customer at a.
+- A customer's segment is the last non-empty one seen up to ``as_of`` (ties: the file's order).
+- A stage written in the data counts when the stage map knows it; otherwise the event's stage in
+  the map; otherwise ``Unmapped``.
+- Drivers leave out churn events (being exposed to ``cancel`` is the loss itself); the population
+  is every acquired customer with an event in the stage; ``value_at_stake`` is the revenue in
+  ``(as_of - 365 days, as_of]`` of the exposed customers still active at ``as_of``, the yearly
+  worth that the touchpoint's risk bears on. Ratios are empty below 30 customers in either group.
+- The p-value is the pooled two-proportion z-test on the raw counts (1.0 when everyone or no one
+  was lost); the interval uses the log method, with 0.5 added to every cell when one is zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+import duckdb
+import pandas as pd
+
+from analytics.db import quote_ident, sql
+from analytics.errors import JourneyLedgerError
+from analytics.stagemap import StageMap
+
+GRAINS = {"month": "1 month", "quarter": "3 months"}
+MIN_GROUP = 30
+Z95 = 1.959963984540054
+
+MOVEMENT_COLUMNS = [
+    "period", "customers_start", "new", "reactivated", "churned", "customers_end", "value_start",
+    "new_value", "reactivation_value", "expansion", "contraction", "churned_value", "value_end", "revenue",
+]
+STAGE_COLUMNS = [
+    "period", "stage", "entered", "advanced", "conversion", "median_days_to_advance", "gained",
+    "gained_value", "lost", "lost_value", "net", "baseline_gained", "baseline_lost", "impact", "value_impact",
+]
+DRIVER_COLUMNS = [
+    "stage", "event", "exposed", "exposed_lost", "unexposed", "unexposed_lost", "risk_ratio", "ci_low",
+    "ci_high", "p_value", "q_value", "value_at_stake",
+]
+COHORT_COLUMNS = ["cohort", "periods_since", "customers", "active", "retention"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a model run depends on besides the events. ``None`` means the default."""
+
+    grain: str = "month"
+    as_of: datetime | date | None = None
+    segment: str | None = None
+    churn_after_days: int | None = None  # default: the stage map's
+    baseline: int | None = None  # default: the stage map's baseline_periods
+
+    def resolved(self, stage_map: StageMap, last_event: datetime | None) -> Settings:
+        """Every default filled in from the stage map and the data; invalid values refused."""
+        if self.grain not in GRAINS:
+            raise JourneyLedgerError(f"The period must be month or quarter, not {self.grain!r}.")
+        as_of = self.as_of
+        if as_of is None:
+            as_of = last_event
+        elif not isinstance(as_of, datetime):  # a date: the whole day counts
+            as_of = datetime.combine(as_of, time()) + timedelta(days=1) - timedelta(microseconds=1)
+        w = self.churn_after_days if self.churn_after_days is not None else stage_map.churn_after_days
+        k = self.baseline if self.baseline is not None else stage_map.baseline_periods
+        if not 1 <= w <= 3650:
+            raise JourneyLedgerError(f"The churn window must be from 1 to 3650 days, not {w}.")
+        if not 1 <= k <= 36:
+            raise JourneyLedgerError(f"The baseline must be from 1 to 36 periods, not {k}.")
+        return replace(self, as_of=as_of, churn_after_days=w, baseline=k)
+
+
+class Model:
+    """The model of one dataset under one :class:`Settings`, prepared on its own cursor.
+
+    Use as a context manager; the temporary tables vanish with the cursor.
+    """
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection, events_table: str, stage_map: StageMap, settings: Settings):
+        self.cur = cur
+        self.stage_map = stage_map
+        first, last = cur.execute(f"SELECT min(ts), max(ts) FROM {quote_ident(events_table)}").fetchone()
+        self.settings = settings.resolved(stage_map, last)
+        self.empty = first is None or first > self.settings.as_of
+        self._prepare(quote_ident(events_table), first)
+
+    def __enter__(self) -> Model:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cur.close()
+
+    def _prepare(self, events: str, first: datetime | None) -> None:
+        cur, s, sm = self.cur, self.settings, self.stage_map
+        cur.execute("CREATE OR REPLACE TEMP TABLE model_stages (stage VARCHAR, pos INTEGER)")
+        cur.execute("CREATE OR REPLACE TEMP TABLE model_stage_events (event VARCHAR, stage VARCHAR)")
+        cur.execute("CREATE OR REPLACE TEMP TABLE model_churn_events (event VARCHAR)")
+        if sm.stages:
+            cur.executemany("INSERT INTO model_stages VALUES (?, ?)", [(n, i) for i, n in enumerate(sm.stage_names, 1)])
+        if sm.event_stage_pairs():
+            cur.executemany("INSERT INTO model_stage_events VALUES (?, ?)", sm.event_stage_pairs())
+        if sm.churn_events:
+            cur.executemany("INSERT INTO model_churn_events VALUES (?)", [(e,) for e in sm.churn_events])
+        as_of = s.as_of or datetime(1970, 1, 1)
+        w = timedelta(days=s.churn_after_days)
+        cur.execute(
+            "CREATE OR REPLACE TEMP TABLE model_ev AS " + sql("model_events").format(events=events),
+            {"as_of": as_of, "segment": s.segment},
+        )
+        cur.execute("CREATE OR REPLACE TEMP TABLE model_spells AS " + sql("spells"), {"as_of": as_of, "w": w})
+        cur.execute("CREATE OR REPLACE TEMP TABLE model_periods AS " + sql("periods"), {
+            "first": first or as_of, "as_of": as_of, "grain": s.grain, "step": GRAINS[s.grain],
+        })
+        if self.empty:
+            cur.execute("DELETE FROM model_periods")
+        cur.execute("CREATE OR REPLACE TEMP TABLE model_cum AS " + sql("cumulative_revenue"))
+        cur.execute("CREATE OR REPLACE TEMP TABLE model_customer_periods AS " + sql("customer_periods"))
+
+    def _df(self, name: str, params: dict | None, exact: bool) -> pd.DataFrame:
+        """A query's result; money as ``Decimal`` objects when ``exact``, else as floats."""
+        result = self.cur.sql(sql(name), params=params or {})
+        if exact:
+            return result.to_arrow_table().to_pandas()
+        return result.df()
+
+    def movements(self, exact: bool = False) -> pd.DataFrame:
+        """The waterfall per period: counts and value (see DOMAIN.md), columns :data:`MOVEMENT_COLUMNS`."""
+        return self._df("movements", None, exact)[MOVEMENT_COLUMNS]
+
+    def stage_table(self, exact: bool = False) -> pd.DataFrame:
+        """Per period and stage (journey order, then Unmapped): :data:`STAGE_COLUMNS`."""
+        return self._df("stage_table", {"k": self.settings.baseline}, exact)[STAGE_COLUMNS]
+
+    def cohorts(self, exact: bool = False) -> pd.DataFrame:
+        """Retention by acquisition cohort: :data:`COHORT_COLUMNS`."""
+        return self._df("cohorts", None, exact)[COHORT_COLUMNS]
+
+    def drivers(self, exact: bool = False) -> pd.DataFrame:
+        """Touchpoints of each stage against loss, with risk ratios: :data:`DRIVER_COLUMNS`."""
+        df = self._df("drivers", {"as_of": self.settings.as_of or datetime(1970, 1, 1)}, exact)
+        return add_driver_statistics(df)[DRIVER_COLUMNS]
+
+
+def risk_ratio(a: int, n1: int, c: int, n0: int) -> tuple[float, float, float]:
+    """Risk ratio of loss, exposed (a of n1) against unexposed (c of n0), with its 95% interval.
+
+    Log method; when any of the four cells (a, n1 - a, c, n0 - c) is zero, 0.5 is added to every
+    cell first.
+    """
+    a_, b_, c_, d_ = a, n1 - a, c, n0 - c
+    if 0 in (a_, b_, c_, d_):
+        a_, b_, c_, d_ = a_ + 0.5, b_ + 0.5, c_ + 0.5, d_ + 0.5
+    n1_, n0_ = a_ + b_, c_ + d_
+    rr = (a_ / n1_) / (c_ / n0_)
+    se = math.sqrt(1 / a_ - 1 / n1_ + 1 / c_ - 1 / n0_)
+    return rr, math.exp(math.log(rr) - Z95 * se), math.exp(math.log(rr) + Z95 * se)
+
+
+def two_proportion_p(a: int, n1: int, c: int, n0: int) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test; 1.0 when the pooled rate is 0 or 1."""
+    pooled = (a + c) / (n1 + n0)
+    if pooled in (0.0, 1.0):
+        return 1.0
+    z = (a / n1 - c / n0) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def benjamini_hochberg(p_values: list[float]) -> list[float]:
+    """Benjamini-Hochberg q-values, in the order given."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    q = [0.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p_values[i] * m / rank)
+        q[i] = min(running, 1.0)
+    return q
+
+
+def add_driver_statistics(df: pd.DataFrame) -> pd.DataFrame:
+    """Risk ratio, interval, p and q values for each row with at least 30 customers per group."""
+    df = df.copy()
+    for col in ("risk_ratio", "ci_low", "ci_high", "p_value", "q_value"):
+        df[col] = float("nan")
+    tested = []
+    for i, r in df.iterrows():  # one row per touchpoint: a few dozen at most
+        a, n1, c, n0 = int(r.exposed_lost), int(r.exposed), int(r.unexposed_lost), int(r.unexposed)
+        if n1 < MIN_GROUP or n0 < MIN_GROUP:
+            continue
+        df.loc[i, ["risk_ratio", "ci_low", "ci_high"]] = risk_ratio(a, n1, c, n0)
+        df.loc[i, "p_value"] = two_proportion_p(a, n1, c, n0)
+        tested.append(i)
+    if tested:
+        df.loc[tested, "q_value"] = benjamini_hochberg(list(df.loc[tested, "p_value"]))
+    return df
+
+
+def model_for(ws, dataset_name: str, settings: Settings | None = None) -> Model:
+    """A :class:`Model` of a stored dataset, on a new cursor of workspace ``ws``."""
+    ds = ws.dataset(dataset_name)
+    return Model(ws.cursor(), ds.events_table, ds.stage_map, settings or Settings())

@@ -1,0 +1,56 @@
+-- Touchpoints and loss (DOMAIN.md, drivers): for each stage s and each non-churn event e that the
+-- stage map lists under s, the acquired customers with an event in s, split into those exposed to
+-- e (in s) and the rest, and how many of each were ever lost up to as_of. The statistics (risk
+-- ratio, interval, p and q values) are computed from these counts in analytics/model.py.
+-- value_at_stake: the yearly worth of the exposed customers still active at as_of, their revenue
+-- in (as_of - 365 days, as_of].
+-- Parameters: $as_of TIMESTAMP.
+WITH customers AS (
+    SELECT customer_id, bool_or(loss_ts IS NOT NULL) AS ever_lost, bool_or(loss_ts IS NULL) AS active_now
+    FROM model_spells GROUP BY customer_id
+),
+worth AS (
+    SELECT e.customer_id, sum(e.revenue) AS value
+    FROM model_ev e SEMI JOIN customers c ON c.customer_id = e.customer_id AND c.active_now
+    WHERE e.ts > $as_of - INTERVAL 365 DAY
+    GROUP BY e.customer_id
+),
+in_stage AS (
+    SELECT DISTINCT e.customer_id, e.stage FROM model_ev e SEMI JOIN customers c USING (customer_id) WHERE e.pos > 0
+),
+population AS (
+    SELECT i.stage, count(*) AS n, count(*) FILTER (WHERE c.ever_lost) AS n_lost
+    FROM in_stage i JOIN customers c USING (customer_id)
+    GROUP BY i.stage
+),
+exposure AS (
+    SELECT DISTINCT e.customer_id, e.stage, e.event FROM model_ev e SEMI JOIN customers c USING (customer_id) WHERE e.pos > 0
+),
+pairs AS (
+    SELECT st.stage, st.pos, se.event
+    FROM model_stage_events se JOIN model_stages st USING (stage)
+    WHERE se.event NOT IN (SELECT event FROM model_churn_events)
+),
+exposed AS (
+    SELECT x.stage, x.event,
+        count(*) AS exposed,
+        count(*) FILTER (WHERE c.ever_lost) AS exposed_lost,
+        sum(w.value) FILTER (WHERE c.active_now) AS value_at_stake
+    FROM exposure x
+    JOIN customers c USING (customer_id)
+    LEFT JOIN worth w USING (customer_id)
+    GROUP BY x.stage, x.event
+),
+final AS (
+    SELECT pr.stage, pr.event,
+        coalesce(ex.exposed, 0) AS exposed,
+        coalesce(ex.exposed_lost, 0) AS exposed_lost,
+        coalesce(po.n, 0) - coalesce(ex.exposed, 0) AS unexposed,
+        coalesce(po.n_lost, 0) - coalesce(ex.exposed_lost, 0) AS unexposed_lost,
+        coalesce(ex.value_at_stake, 0)::DECIMAL(38, 4) AS value_at_stake
+    FROM pairs pr
+    LEFT JOIN exposed ex USING (stage, event)
+    LEFT JOIN population po USING (stage)
+    ORDER BY pr.pos, pr.event
+)
+SELECT * FROM final
