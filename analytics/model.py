@@ -156,6 +156,15 @@ class Model:
         """Per period and stage (journey order, then Unmapped): :data:`STAGE_COLUMNS`."""
         return self._df("stage_table", {"k": self.settings.baseline}, exact)[STAGE_COLUMNS]
 
+    def customer_classes(self) -> pd.DataFrame:
+        """Each customer's class per period (customer_id, period, class) where it is not 'other'
+        or the customer was active at some point of the period; any customer and period absent
+        from this table is 'other'."""
+        return self.cur.sql(
+            "SELECT cp.customer_id, p.period, cp.class FROM model_customer_periods cp "
+            "JOIN model_periods p USING (period_idx) ORDER BY p.period_idx, cp.customer_id"
+        ).df()
+
     def cohorts(self, exact: bool = False) -> pd.DataFrame:
         """Retention by acquisition cohort: :data:`COHORT_COLUMNS`."""
         return self._df("cohorts", None, exact)[COHORT_COLUMNS]
@@ -163,6 +172,8 @@ class Model:
     def drivers(self, exact: bool = False) -> pd.DataFrame:
         """Touchpoints of each stage against loss, with risk ratios: :data:`DRIVER_COLUMNS`."""
         df = self._df("drivers", {"as_of": self.settings.as_of or datetime(1970, 1, 1)}, exact)
+        if self.empty:  # no event up to as_of: nothing to test
+            df = df.iloc[0:0]
         return add_driver_statistics(df)[DRIVER_COLUMNS]
 
 

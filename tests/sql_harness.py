@@ -1,0 +1,53 @@
+"""Run the SQL model on events given as Python dicts (the reference model's input shape)."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pandas as pd
+
+from analytics.db import connect
+from analytics.model import Model, Settings
+from analytics.stagemap import stage_map_from_dict
+
+EVENTS_DDL = """
+CREATE TABLE events (
+    customer_id VARCHAR, ts TIMESTAMP, event VARCHAR, stage VARCHAR, revenue DECIMAL(18,4),
+    segment VARCHAR, channel VARCHAR, satisfaction DOUBLE, row_no BIGINT
+)
+"""
+
+
+def _clean(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NA or value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, Decimal):
+        return value.item()
+    return value
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def sql_model(events, stage_map: dict, *, grain="month", as_of=None, baseline=None, churn_after_days=None,
+              segment=None, tables=("movements", "stages", "drivers", "cohorts")) -> dict[str, list[dict]]:
+    """The SQL model's tables for ``events`` (dicts with customer_id, ts, event, stage, revenue, segment)."""
+    con = connect()
+    con.execute(EVENTS_DDL)
+    rows = [
+        (e["customer_id"], e["ts"], e["event"], e.get("stage") or None, e["revenue"], e.get("segment") or None,
+         None, None, i + 1)
+        for i, e in enumerate(events)
+    ]
+    if rows:
+        con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    settings = Settings(grain=grain, as_of=as_of, segment=segment, churn_after_days=churn_after_days, baseline=baseline)
+    methods = {"movements": "movements", "stages": "stage_table", "drivers": "drivers", "cohorts": "cohorts"}
+    with Model(con.cursor(), "events", stage_map_from_dict(stage_map), settings) as model:
+        out = {t: records(getattr(model, methods[t])(exact=True)) for t in tables}
+    con.close()
+    return out
