@@ -6,7 +6,6 @@ One call prepares, on its own cursor, a chain of temporary tables (one SQL file 
     model_ev                the events up to as_of of the chosen segment, stages resolved
     model_spells            activity spells per customer: start (acquisition or reactivation), loss
     model_periods           calendar months or quarters, half-open [a, b)
-    model_cum               running revenue per customer (for value = revenue in the last 365 days)
     model_customer_periods  each customer's state, class and value at the start and end of a period
 
 and every table of the product reads from them: :func:`movements`, :func:`stage_table`,
@@ -138,7 +137,6 @@ class Model:
         })
         if self.empty:
             cur.execute("DELETE FROM model_periods")
-        cur.execute("CREATE OR REPLACE TEMP TABLE model_cum AS " + sql("cumulative_revenue"))
         cur.execute("CREATE OR REPLACE TEMP TABLE model_customer_periods AS " + sql("customer_periods"))
 
     def _df(self, name: str, params: dict | None, exact: bool) -> pd.DataFrame:
@@ -150,7 +148,7 @@ class Model:
 
     def movements(self, exact: bool = False) -> pd.DataFrame:
         """The waterfall per period: counts and value (see DOMAIN.md), columns :data:`MOVEMENT_COLUMNS`."""
-        return self._df("movements", None, exact)[MOVEMENT_COLUMNS]
+        return self._df("movements", {"grain": self.settings.grain}, exact)[MOVEMENT_COLUMNS]
 
     def stage_table(self, exact: bool = False) -> pd.DataFrame:
         """Per period and stage (journey order, then Unmapped): :data:`STAGE_COLUMNS`."""

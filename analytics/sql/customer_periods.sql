@@ -3,7 +3,9 @@
 -- and the instants that attribution needs (acquisition, last reactivation, last loss in the period).
 -- "At a" is the state after everything strictly before a: a spell covers a when it started
 -- strictly before a and has no loss, or a loss at or after a.
--- value_c(t) = revenue in [t - 365 days, t) when active at t, else 0 (model_cum gives running sums).
+-- value_c(t) = revenue in [t - 365 days, t) when active at t, else 0. It is read off one running
+-- sum per customer over their revenue and two probes per instant t (at t and at t - 365 days),
+-- probes sorting before revenue at the same instant: value = sum before t - sum before t - 365 d.
 WITH touching AS (
     SELECT s.customer_id, p.period_idx, p.a, p.b, s.spell_no, s.start_ts, s.loss_ts
     FROM model_spells s
@@ -20,39 +22,48 @@ states AS (
     FROM touching
     GROUP BY customer_id, period_idx
 ),
-classed AS (
-    SELECT *,
+probes AS (
+    -- boundary i is the start of period i (and the end of period i - 1)
+    SELECT customer_id, period_idx AS boundary, a AS t FROM states WHERE active_a
+    UNION
+    SELECT customer_id, period_idx + 1 AS boundary, b AS t FROM states WHERE active_b
+),
+revenue AS (
+    SELECT e.customer_id, e.ts, sum(e.revenue) AS amount
+    FROM model_ev e SEMI JOIN model_spells s ON s.customer_id = e.customer_id
+    WHERE e.revenue <> 0
+    GROUP BY e.customer_id, e.ts
+),
+timeline AS (
+    SELECT customer_id, ts AS t, 1 AS kind, amount, NULL::INTEGER AS boundary, 0 AS sign FROM revenue
+    UNION ALL
+    SELECT customer_id, t, 0, 0, boundary, 1 FROM probes
+    UNION ALL
+    SELECT customer_id, t - INTERVAL 365 DAY, 0, 0, boundary, -1 FROM probes
+),
+running AS (
+    SELECT customer_id, boundary, sign,
+        sum(amount) OVER (PARTITION BY customer_id ORDER BY t, kind ROWS UNBOUNDED PRECEDING) AS before
+    FROM timeline
+),
+boundary_values AS (
+    SELECT customer_id, boundary, sum(sign * coalesce(before, 0)) AS value
+    FROM running WHERE sign <> 0
+    GROUP BY customer_id, boundary
+),
+final AS (
+    SELECT s.*,
         CASE
             WHEN acquired_in AND active_b THEN 'new'
             WHEN NOT acquired_in AND NOT active_a AND active_b THEN 'reactivated'
             WHEN active_a AND NOT active_b THEN 'churned'
             WHEN active_a AND active_b THEN 'retained'
             ELSE 'other'
-        END AS class
-    FROM states
-),
-value_a AS (
-    SELECT c.customer_id, c.period_idx,
-        coalesce(hi.cum, 0) - coalesce(lo.cum, 0) AS value
-    FROM classed c
-    ASOF LEFT JOIN model_cum hi ON hi.customer_id = c.customer_id AND hi.ts < c.a
-    ASOF LEFT JOIN model_cum lo ON lo.customer_id = c.customer_id AND lo.ts < c.a - INTERVAL 365 DAY
-    WHERE c.active_a
-),
-value_b AS (
-    SELECT c.customer_id, c.period_idx,
-        coalesce(hi.cum, 0) - coalesce(lo.cum, 0) AS value
-    FROM classed c
-    ASOF LEFT JOIN model_cum hi ON hi.customer_id = c.customer_id AND hi.ts < c.b
-    ASOF LEFT JOIN model_cum lo ON lo.customer_id = c.customer_id AND lo.ts < c.b - INTERVAL 365 DAY
-    WHERE c.active_b
-),
-final AS (
-    SELECT c.*,
+        END AS class,
         coalesce(va.value, 0)::DECIMAL(38, 4) AS value_a,
         coalesce(vb.value, 0)::DECIMAL(38, 4) AS value_b
-    FROM classed c
-    LEFT JOIN value_a va USING (customer_id, period_idx)
-    LEFT JOIN value_b vb USING (customer_id, period_idx)
+    FROM states s
+    LEFT JOIN boundary_values va ON va.customer_id = s.customer_id AND va.boundary = s.period_idx AND s.active_a
+    LEFT JOIN boundary_values vb ON vb.customer_id = s.customer_id AND vb.boundary = s.period_idx + 1 AND s.active_b
 )
 SELECT * FROM final

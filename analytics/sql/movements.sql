@@ -1,4 +1,5 @@
 -- The customer-asset waterfall per period, counts and value (DOMAIN.md).
+-- Parameters: $grain 'month' | 'quarter'.
 WITH per_period AS (
     SELECT period_idx,
         count(*) FILTER (WHERE active_a) AS customers_start,
@@ -17,9 +18,9 @@ WITH per_period AS (
     GROUP BY period_idx
 ),
 revenue AS (
-    SELECT p.period_idx, sum(e.revenue) AS revenue
-    FROM model_ev e JOIN model_periods p ON e.ts >= p.a AND e.ts < p.b
-    GROUP BY p.period_idx
+    SELECT p.period_idx, r.revenue
+    FROM (SELECT date_trunc($grain, ts) AS a, sum(revenue) AS revenue FROM model_ev GROUP BY 1) r
+    JOIN model_periods p USING (a)
 ),
 final AS (
     SELECT p.period,

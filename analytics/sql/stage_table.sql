@@ -4,19 +4,13 @@
 WITH lost AS (
     SELECT customer_id, period_idx, last_loss_ts, value_a FROM model_customer_periods WHERE class = 'churned'
 ),
-lost_instant AS (
-    -- the latest non-churn event at or before the last loss in the period
-    SELECT l.*, e.ts AS at_ts
-    FROM lost l
-    ASOF LEFT JOIN (SELECT customer_id, ts FROM model_ev WHERE NOT is_churn) e
-        ON e.customer_id = l.customer_id AND e.ts <= l.last_loss_ts
-),
 lost_at AS (
-    -- ties on time: the later stage in journey order (Unmapped lowest), then the later event name
+    -- the latest non-churn event at or before the last loss in the period; ties on time: the
+    -- later stage in journey order (Unmapped lowest), then the later event name
     SELECT l.period_idx, l.customer_id, any_value(l.value_a) AS value_a,
-        coalesce(last(e.stage ORDER BY e.pos, e.event), 'Unmapped') AS stage
-    FROM lost_instant l
-    LEFT JOIN model_ev e ON e.customer_id = l.customer_id AND e.ts = l.at_ts AND NOT e.is_churn
+        coalesce(last(e.stage ORDER BY e.ts, e.pos, e.event), 'Unmapped') AS stage
+    FROM lost l
+    LEFT JOIN model_ev e ON e.customer_id = l.customer_id AND e.ts <= l.last_loss_ts AND NOT e.is_churn
     GROUP BY l.period_idx, l.customer_id
 ),
 gained AS (
@@ -38,18 +32,11 @@ entries AS (
     FROM model_ev WHERE pos > 0
     GROUP BY customer_id, stage
 ),
-entry_next AS (
-    -- for each entry and each later stage, that stage's first event at or after the entry
-    SELECT en.customer_id, en.stage, en.entry_ts, e.ts AS next_ts
-    FROM entries en
-    JOIN model_stages later ON later.pos > en.pos
-    ASOF JOIN (SELECT customer_id, pos, ts FROM model_ev WHERE pos > 0) e
-        ON e.customer_id = en.customer_id AND e.pos = later.pos AND e.ts >= en.entry_ts
-),
 advance AS (
-    SELECT en.customer_id, en.stage, en.entry_ts, min(n.next_ts) AS advanced_ts
+    -- for each entry, the first event of a later stage at or after it
+    SELECT en.customer_id, en.stage, en.entry_ts, min(e.ts) AS advanced_ts
     FROM entries en
-    LEFT JOIN entry_next n USING (customer_id, stage)
+    LEFT JOIN model_ev e ON e.customer_id = en.customer_id AND e.pos > en.pos AND e.ts >= en.entry_ts
     GROUP BY en.customer_id, en.stage, en.entry_ts
 ),
 entered AS (
