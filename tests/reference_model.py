@@ -30,9 +30,9 @@ World and periods
     order).
 
 Stages
-  - Stage of an event: a non-empty data ``stage`` is used as given when it is a stage name of the
-    map and counts as "Unmapped" when it is not; an empty/None data stage is looked up in the map
-    by event name (the first stage in journey order that lists the event), else "Unmapped".
+  - Stage of an event: the data ``stage`` when it is a stage name of the map; else (None, empty
+    or a name the map does not know) the map's stage for the event name (the first stage in
+    journey order that lists it); else "Unmapped".
   - Journey order = position in the map; "Unmapped" ranks below every stage.
 
 Lifecycle (per customer, a state machine over their events with ts <= as_of)
@@ -146,9 +146,9 @@ class Journey:
         return cls(stages, stage_events, set(stage_map.get("churn_events", [])))
 
     def resolve(self, event: str, data_stage: str | None) -> str:
-        """Stage of one event: the data stage when given, else the map's stage for the name."""
-        if data_stage:
-            return data_stage if data_stage in self.stages else UNMAPPED
+        """Stage of one event: a known data stage, else the map's stage for the name."""
+        if data_stage in self.stages:
+            return data_stage
         for stage in self.stages:
             if event in self.stage_events[stage]:
                 return stage
@@ -239,9 +239,7 @@ def lifecycle_order(event: Event) -> tuple:
     return (event.ts, group, event.position)
 
 
-def active_intervals(
-    events: list[Event], window: timedelta, as_of: datetime
-) -> list[tuple[datetime, datetime | None]]:
+def active_intervals(events: list[Event], window: timedelta, as_of: datetime) -> list[tuple[datetime, datetime | None]]:
     """Run the lifecycle state machine over one customer's events (already in lifecycle order)."""
     intervals: list[tuple[datetime, datetime | None]] = []
     active = False
@@ -396,9 +394,7 @@ def stage_progress(customer: Customer, stage: str, journey: Journey):
     return entry, (min(later) if later else None)
 
 
-def stage_table(
-    customers: list[Customer], periods: list[Period], journey: Journey, k: int
-) -> list[dict]:
+def stage_table(customers: list[Customer], periods: list[Period], journey: Journey, k: int) -> list[dict]:
     all_stages = journey.stages + [UNMAPPED]
     # Gains and losses per (period index, stage) from the attribution rules.
     flows = {
@@ -440,9 +436,7 @@ def stage_table(
                 baseline_gained_value = sum((x["gained_value"] for x in previous), ZERO) / n
                 baseline_lost_value = sum((x["lost_value"] for x in previous), ZERO) / n
                 impact = (f["gained"] - baseline_gained) - (f["lost"] - baseline_lost)
-                value_impact = (f["gained_value"] - baseline_gained_value) - (
-                    f["lost_value"] - baseline_lost_value
-                )
+                value_impact = (f["gained_value"] - baseline_gained_value) - (f["lost_value"] - baseline_lost_value)
             else:
                 baseline_gained = baseline_lost = impact = value_impact = None
             rows.append(
@@ -452,9 +446,7 @@ def stage_table(
                     "entered": entered,
                     "advanced": len(days_to_advance),
                     "conversion": len(days_to_advance) / entered if entered else None,
-                    "median_days_to_advance": (
-                        float(statistics.median(days_to_advance)) if days_to_advance else None
-                    ),
+                    "median_days_to_advance": (float(statistics.median(days_to_advance)) if days_to_advance else None),
                     "gained": f["gained"],
                     "gained_value": f["gained_value"],
                     "lost": f["lost"],
@@ -492,10 +484,7 @@ def benjamini_hochberg(p_values: list[float]) -> list[float]:
     m = len(p_values)
     order = sorted(range(m), key=lambda i: p_values[i])
     rank = {i: r + 1 for r, i in enumerate(order)}
-    return [
-        min(1.0, min(p_values[j] * m / rank[j] for j in range(m) if rank[j] >= rank[i]))
-        for i in range(m)
-    ]
+    return [min(1.0, min(p_values[j] * m / rank[j] for j in range(m) if rank[j] >= rank[i])) for i in range(m)]
 
 
 def drivers_table(customers: list[Customer], journey: Journey, as_of: datetime) -> list[dict]:
@@ -505,9 +494,7 @@ def drivers_table(customers: list[Customer], journey: Journey, as_of: datetime) 
         events = sorted(set(journey.stage_events[s]) - journey.churn_events)
         population = [c for c in acquired if any(e.stage == s for e in c.events)]
         for name in events:
-            exposed = [
-                c for c in population if any(e.stage == s and e.event == name for e in c.events)
-            ]
+            exposed = [c for c in population if any(e.stage == s and e.event == name for e in c.events)]
             exposed_ids = {c.customer_id for c in exposed}
             unexposed = [c for c in population if c.customer_id not in exposed_ids]
             a = sum(bool(c.losses) for c in exposed)
@@ -540,7 +527,7 @@ def drivers_table(customers: list[Customer], journey: Journey, as_of: datetime) 
                 }
             )
     tested = [r for r in rows if r["p_value"] is not None]
-    for row, q in zip(tested, benjamini_hochberg([r["p_value"] for r in tested])):
+    for row, q in zip(tested, benjamini_hochberg([r["p_value"] for r in tested]), strict=True):
         row["q_value"] = q
     return rows
 
@@ -570,9 +557,7 @@ def cohorts_table(customers: list[Customer], periods: list[Period]) -> list[dict
 # --------------------------------------------------------------------------------------------
 
 
-def build_customers(
-    events: list[dict], journey: Journey, window: timedelta, as_of: datetime
-) -> dict[str, Customer]:
+def build_customers(events: list[dict], journey: Journey, window: timedelta, as_of: datetime) -> dict[str, Customer]:
     """Customers (prospects included) from the events with ts <= as_of, lifecycle computed."""
     by_customer: dict[str, list[Event]] = {}
     for position, raw in enumerate(events):

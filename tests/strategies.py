@@ -8,7 +8,7 @@ The draws are built to hit the contract's edges often:
   time, events exactly at a window end (W is a whole number of days) and events exactly at a
   period boundary (the 1st at 00:00) are common;
 - revenues include 0, negative refunds and non-integer amounts; churn events may carry revenue;
-- data stages are mostly empty, sometimes a stage of the map, sometimes one it does not know;
+- data stages are mostly None, sometimes "", a stage of the map, or one it does not know;
 - segments are optional and may change over a customer's events;
 - `as_of` is either None (the latest event) or a grid instant that may cut the log anywhere.
 """
@@ -85,7 +85,7 @@ def event_logs(draw, max_customers: int = 8, max_events: int = 25):
         st.none(),
         st.just(""),
         st.sampled_from(stage_names),
-        st.just("Nowhere"),  # a stage the map does not know: Unmapped
+        st.just("Nowhere"),  # a stage the map does not know: the map's stage for the event
     )
     n_customers = draw(st.integers(min_value=1, max_value=max_customers))
     events = []

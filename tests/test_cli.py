@@ -10,7 +10,7 @@ import pytest
 from analytics.cli import main
 from tests.conftest import ROOT, WORKED_EXAMPLE, WORKED_STAGES
 
-COMMANDS = ["ingest", "datasets", "show", "remove", "rename", "stages"]
+COMMANDS = ["ingest", "datasets", "show", "remove", "rename", "stage-map", "movements", "stages", "drivers", "cohorts"]
 
 
 def run(*args, env=None):

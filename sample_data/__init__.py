@@ -1,0 +1,1 @@
+"""Sample data for Journey Ledger: the Ledgerly event export and its generator."""
