@@ -106,7 +106,8 @@ class Model:
         first, last = cur.execute(f"SELECT min(ts), max(ts) FROM {quote_ident(events_table)}").fetchone()
         self.settings = settings.resolved(stage_map, last)
         self.empty = first is None or first > self.settings.as_of
-        self._prepare(quote_ident(events_table), first)
+        self.events = quote_ident(events_table)
+        self._prepare(self.events, first)
 
     def __enter__(self) -> Model:
         return self
@@ -150,9 +151,28 @@ class Model:
         """The waterfall per period: counts and value (see DOMAIN.md), columns :data:`MOVEMENT_COLUMNS`."""
         return self._df("movements", {"grain": self.settings.grain}, exact)[MOVEMENT_COLUMNS]
 
-    def stage_table(self, exact: bool = False) -> pd.DataFrame:
-        """Per period and stage (journey order, then Unmapped): :data:`STAGE_COLUMNS`."""
-        return self._df("stage_table", {"k": self.settings.baseline}, exact)[STAGE_COLUMNS]
+    def stage_table(self, exact: bool = False, extended: bool = False) -> pd.DataFrame:
+        """Per period and stage (journey order, then Unmapped): :data:`STAGE_COLUMNS`.
+
+        ``extended`` adds ``baseline_gained_value`` and ``baseline_lost_value`` (the value
+        baselines behind ``value_impact``).
+        """
+        df = self._df("stage_table", {"k": self.settings.baseline}, exact)
+        return df if extended else df[STAGE_COLUMNS]
+
+    def periods(self) -> pd.DataFrame:
+        """The periods (period, a, b) and whether each is complete: as_of falls on or after its last day."""
+        df = self.cur.sql("SELECT period, a, b FROM model_periods ORDER BY period_idx").df()
+        last_day = (df["b"] - pd.Timedelta(days=1)).dt.normalize()
+        df["complete"] = pd.Timestamp(self.settings.as_of).normalize() >= last_day if len(df) else []
+        return df
+
+    def segments(self) -> list[str]:
+        """The segments of the dataset (each customer's last non-empty one), sorted."""
+        return [r[0] for r in self.cur.execute(
+            f"SELECT DISTINCT segment FROM (SELECT last(segment ORDER BY ts, row_no) FILTER (WHERE segment IS NOT NULL) "
+            f"AS segment FROM {self.events} GROUP BY customer_id) WHERE segment IS NOT NULL ORDER BY 1"
+        ).fetchall()]
 
     def customer_classes(self) -> pd.DataFrame:
         """Each customer's class per period (customer_id, period, class) where it is not 'other'
@@ -234,3 +254,35 @@ def model_for(ws, dataset_name: str, settings: Settings | None = None) -> Model:
     """A :class:`Model` of a stored dataset, on a new cursor of workspace ``ws``."""
     ds = ws.dataset(dataset_name)
     return Model(ws.cursor(), ds.events_table, ds.stage_map, settings or Settings())
+
+
+@dataclass
+class Results:
+    """Every table of one model run: what the pages and the report show."""
+
+    settings: Settings
+    stage_names: list[str]
+    goals: dict[str, str]
+    periods: pd.DataFrame
+    movements: pd.DataFrame
+    stages: pd.DataFrame  # extended with the value baselines
+    drivers: pd.DataFrame
+    cohorts: pd.DataFrame
+    segments: list[str]
+
+
+def compute(ws, dataset_name: str, settings: Settings | None = None) -> Results:
+    """All the tables of a stored dataset under ``settings``, from one prepared model."""
+    ds = ws.dataset(dataset_name)
+    with Model(ws.cursor(), ds.events_table, ds.stage_map, settings or Settings()) as m:
+        return Results(
+            settings=m.settings,
+            stage_names=ds.stage_map.stage_names,
+            goals={s.name: s.goal for s in ds.stage_map.stages},
+            periods=m.periods(),
+            movements=m.movements(),
+            stages=m.stage_table(extended=True),
+            drivers=m.drivers(),
+            cohorts=m.cohorts(),
+            segments=m.segments(),
+        )

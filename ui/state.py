@@ -1,16 +1,24 @@
-"""The workspace and the chosen dataset, shared by every page.
+"""The workspace, the sidebar's choices and the cached model results, shared by every page.
 
 The workspace is opened once per server process (``st.cache_resource``): DuckDB lets one
 process write a file, and every session reads and writes through that one connection, a cursor
-per call. The chosen dataset lives in the URL (``?dataset=NAME``) so a link opens the same view.
+per call. The sidebar's choices live in the URL (``st.query_params``) so a link opens the same
+view; they are also kept in the session so that moving between pages keeps them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 import streamlit as st
 
 from analytics.errors import JourneyLedgerError
+from analytics.model import Results, Settings, compute
 from analytics.workspace import Dataset, Workspace, default_path
+
+ALL = "All customers"
+GRAINS = {"month": "Month", "quarter": "Quarter"}
 
 
 @st.cache_resource(show_spinner="Opening the workspace...")
@@ -23,26 +31,137 @@ def workspace() -> Workspace:
     return _open(str(default_path()))
 
 
+def dataset_version(ds: Dataset) -> str:
+    """Changes whenever the dataset's events or stage map change: part of every cache key."""
+    return f"{ds.events_table}:{hash(ds.stage_map.to_toml())}"
+
+
+@st.cache_data(show_spinner="Computing the customer asset...", max_entries=200)
+def results(dataset: str, version: str, settings: Settings) -> Results:
+    """The model's tables, cached per dataset version and settings (``version`` keys the cache)."""
+    return compute(workspace(), dataset, settings)
+
+
+def _synced(name: str, valid: list, default):
+    """The value of query parameter ``name``: from the URL, else the session, else ``default``.
+
+    The widget keyed ``qp_<name>`` is set to it before it is drawn; the URL follows the widget.
+    """
+    key = f"qp_{name}"
+    value = st.query_params.get(name)
+    if value not in valid:
+        value = st.session_state.get(key) if st.session_state.get(key) in valid else default
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+    if st.query_params.get(name) != value and value is not None:
+        st.query_params[name] = value
+    return key
+
+
+def _to_url(name: str):
+    def callback() -> None:
+        value = st.session_state[f"qp_{name}"]
+        if value is None:
+            st.query_params.pop(name, None)
+        else:
+            st.query_params[name] = value
+
+    return callback
+
+
 def choose_dataset(ws: Workspace) -> Dataset | None:
-    """The sidebar's dataset choice, kept in ``st.query_params['dataset']``; None when there is none."""
+    """The sidebar's dataset choice (``?dataset=NAME``); None when the workspace has none."""
     names = ws.names()
     if not names:
         st.sidebar.info("No datasets yet: upload an export on the Data page.")
         return None
-    wanted = st.query_params.get("dataset")
-    current = wanted if wanted in names else names[0]
-    # The URL is the source of truth: a link, or a page that just saved a dataset, sets it.
-    if st.session_state.get("dataset_choice") != current:
-        st.session_state["dataset_choice"] = current
-
-    def _to_url() -> None:
-        st.query_params["dataset"] = st.session_state["dataset_choice"]
-
-    name = st.sidebar.selectbox("Dataset", names, key="dataset_choice", on_change=_to_url)
-    if st.query_params.get("dataset") != name:
-        st.query_params["dataset"] = name
+    key = _synced("dataset", names, names[0])
+    name = st.sidebar.selectbox("Dataset", names, key=key, on_change=_to_url("dataset"))
     try:
         return ws.dataset(name)
     except JourneyLedgerError as exc:  # deleted by another session between the two calls
         st.sidebar.error(str(exc))
         return None
+
+
+@dataclass(frozen=True)
+class View:
+    """What the sidebar chose: the dataset, the model's results and the period to show."""
+
+    dataset: Dataset
+    results: Results
+    period: str  # the chosen period's label
+    start: date  # first day shown in trends and heatmaps
+
+    @property
+    def grain(self) -> str:
+        return self.results.settings.grain
+
+    @property
+    def segment(self) -> str | None:
+        return self.results.settings.segment
+
+    def periods_shown(self) -> list[str]:
+        """The periods from the start of the date range up to the chosen period."""
+        p = self.results.periods
+        shown = p[(p["b"] > datetime.combine(self.start, datetime.min.time())) & (p["period"] <= self.period)]
+        return list(shown["period"])
+
+
+def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
+    """Draw the sidebar (dataset, grain, date range, period, segment) and compute the view.
+
+    ``grain`` fixes the grain for a page (the quarterly meeting). Returns None, with the reason
+    shown, when there is nothing to show.
+    """
+    ds = choose_dataset(ws)
+    if ds is None:
+        return None
+    if ds.first_event is None:
+        st.info("This dataset has no events.")
+        return None
+    if grain is None:
+        key = _synced("grain", list(GRAINS), "month")
+        grain = st.sidebar.radio("Periods", list(GRAINS), format_func=GRAINS.get, key=key,
+                                 on_change=_to_url("grain"), horizontal=True)
+    first, last = ds.first_event.date(), ds.last_event.date()
+    start = _date_param("from", first, first, last)
+    end = _date_param("to", last, first, last)
+    chosen = st.sidebar.date_input(
+        "Date range", value=(start, end), min_value=first, max_value=last, key="date_range",
+        help="The end date is the report's 'as of': later events are ignored. The start limits the trend charts.",
+    )
+    if isinstance(chosen, tuple) and len(chosen) == 2:
+        start, end = chosen
+        st.query_params["from"], st.query_params["to"] = start.isoformat(), end.isoformat()
+    base = results(ds.name, dataset_version(ds), Settings(grain=grain, as_of=end))
+    segments = [ALL, *base.segments]
+    key = _synced("segment", segments, ALL)
+    segment = st.sidebar.selectbox("Segment", segments, key=key, on_change=_to_url("segment"),
+                                   help="Only the customers whose latest segment is this one.")
+    res = base if segment == ALL else results(ds.name, dataset_version(ds), Settings(grain=grain, as_of=end, segment=segment))
+    periods = list(res.periods["period"])
+    if not periods:
+        st.info("No events up to the chosen end date.")
+        return None
+    complete = list(res.periods.loc[res.periods["complete"], "period"])
+    default = complete[-1] if complete else periods[-1]
+    key = _synced("period", periods, default)
+    period = st.sidebar.selectbox(
+        "Period", list(reversed(periods)), key=key, on_change=_to_url("period"),
+        format_func=lambda p: p if p in complete else f"{p} (so far)",
+    )
+    st.sidebar.caption(
+        f"As of {res.settings.as_of:%Y-%m-%d %H:%M} UTC. A customer is lost after "
+        f"{res.settings.churn_after_days} days without a payment or at a churn event."
+    )
+    return View(dataset=ds, results=res, period=period, start=start)
+
+
+def _date_param(name: str, default: date, low: date, high: date) -> date:
+    text = st.query_params.get(name)
+    try:
+        value = date.fromisoformat(text) if text else default
+    except ValueError:
+        value = default
+    return min(max(value, low), high)

@@ -90,7 +90,8 @@ final AS (
         gained - lost AS net,
         baseline_gained, baseline_lost,
         (gained - baseline_gained) - (lost - baseline_lost) AS impact,
-        (gained_value - baseline_gained_value) - (lost_value - baseline_lost_value) AS value_impact
+        (gained_value - baseline_gained_value) - (lost_value - baseline_lost_value) AS value_impact,
+        baseline_gained_value, baseline_lost_value
     FROM baselines
     ORDER BY period_idx, CASE WHEN pos = 0 THEN 2147483647 ELSE pos END
 )

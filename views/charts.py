@@ -1,0 +1,197 @@
+"""Plotly figures of the model's results. Every figure has a title that says what it shows."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from views.format import count, money
+
+GAIN = "#2e7d32"
+LOSS = "#c62828"
+TOTAL = "#37474f"
+NEUTRAL = "#90a4ae"
+FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
+        height=height, margin=dict(l=10, r=10, t=50, b=10), font=FONT,
+        plot_bgcolor="white", paper_bgcolor="white", showlegend=False,
+    )
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(gridcolor="#eceff1", zerolinecolor="#b0bec5")
+    return fig
+
+
+def _empty(title: str, message: str, height: int = 300) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=14))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height)
+
+
+def customer_waterfall(row: pd.Series) -> go.Figure:
+    """Customers at the start of the period, what came in and went out, customers at the end."""
+    labels = ["Start", "New", "Won back", "Lost", "End"]
+    values = [row.customers_start, row.new, row.reactivated, -row.churned, row.customers_end]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=["absolute", "relative", "relative", "relative", "total"],
+        text=[count(abs(v)) for v in values], textposition="outside",
+        increasing=dict(marker=dict(color=GAIN)), decreasing=dict(marker=dict(color=LOSS)),
+        totals=dict(marker=dict(color=TOTAL)), connector=dict(line=dict(color=NEUTRAL)),
+    ))
+    fig.update_yaxes(title_text="active customers")
+    return _layout(fig, f"Active customers, {row.period}: start to end")
+
+
+def value_waterfall(row: pd.Series) -> go.Figure:
+    """The yearly value of the active customers: start, new, won back, expansion, contraction, lost, end."""
+    labels = ["Start", "New", "Won back", "Expansion", "Contraction", "Lost", "End"]
+    values = [row.value_start, row.new_value, row.reactivation_value, row.expansion, -row.contraction,
+              -row.churned_value, row.value_end]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=["absolute"] + ["relative"] * 5 + ["total"],
+        text=[money(abs(v)) for v in values], textposition="outside",
+        increasing=dict(marker=dict(color=GAIN)), decreasing=dict(marker=dict(color=LOSS)),
+        totals=dict(marker=dict(color=TOTAL)), connector=dict(line=dict(color=NEUTRAL)),
+    ))
+    fig.update_yaxes(title_text="yearly value (money a year)")
+    return _layout(fig, f"Asset value, {row.period}: yearly worth of active customers, start to end")
+
+
+def trend(movements: pd.DataFrame) -> go.Figure:
+    """Active customers (bars) and asset value (line) at the end of each period."""
+    if movements.empty:
+        return _empty("Customers and value over time", "No periods to show.")
+    fig = go.Figure()
+    fig.add_bar(x=movements.period, y=movements.customers_end, name="active customers", marker_color="#90caf9",
+                hovertemplate="%{x}: %{y:,} customers<extra></extra>")
+    fig.add_scatter(x=movements.period, y=movements.value_end, name="yearly value", yaxis="y2", mode="lines+markers",
+                    line=dict(color=TOTAL, width=2), hovertemplate="%{x}: %{y:,.0f} a year<extra></extra>")
+    fig.update_layout(
+        yaxis=dict(title="active customers at period end"),
+        yaxis2=dict(title="yearly value at period end", overlaying="y", side="right", showgrid=False),
+        showlegend=True, legend=dict(orientation="h", y=-0.15),
+    )
+    _layout(fig, f"Customers and yearly value at the end of each period, last {len(movements)}")
+    fig.update_layout(showlegend=True)
+    return fig
+
+
+def impact_heatmap(stages: pd.DataFrame, stage_names: list[str], periods: list[str], value: bool = False) -> go.Figure:
+    """Stage by period: impact against baseline (green helped, red hurt)."""
+    column = "value_impact" if value else "impact"
+    rows = [s for s in stage_names] + ["Unmapped"]
+    data = stages[stages.period.isin(periods)].pivot(index="stage", columns="period", values=column)
+    data = data.reindex(index=[r for r in rows if r in data.index], columns=periods)
+    if data.empty or data.isna().all().all():
+        return _empty("Impact by stage and period", "Baselines need at least two periods of data.")
+    limit = max(1.0, float(data.abs().max().max()))
+    text = data.map(lambda v: "" if pd.isna(v) else (money(v) if value else f"{v:+.1f}"))
+    fig = go.Figure(go.Heatmap(
+        z=data.values, x=list(data.columns), y=list(data.index), zmin=-limit, zmax=limit,
+        colorscale=[[0, LOSS], [0.5, "#f5f5f5"], [1, GAIN]], text=text.values, texttemplate="%{text}",
+        hovertemplate="%{y}, %{x}: %{z:+.1f}<extra></extra>",
+        colorbar=dict(title="money a year" if value else "customers"),
+    ))
+    fig.update_yaxes(autorange="reversed")
+    unit = "yearly value" if value else "customers"
+    return _layout(fig, f"Impact by stage and period ({unit} against each stage's baseline; green helped, red hurt)",
+                   height=max(300, 50 * len(data.index) + 100))
+
+
+def journey_flow(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figure:
+    """Sankey: people entering each stage in the period, how many advanced, and customers lost at each stage."""
+    rows = period_stages.set_index("stage")
+    stages = [s for s in stage_names if s in rows.index]
+    if not stages or (rows.loc[stages, "entered"].sum() == 0 and rows["lost"].sum() == 0):
+        return _empty("Journey flow", "Nobody entered a stage or was lost in this period.")
+    labels = [f"{s} ({count(rows.loc[s, 'entered'])} entered)" for s in stages] + ["Lost"]
+    lost_node = len(stages)
+    source, target, value, color = [], [], [], []
+    for i, s in enumerate(stages):
+        if i + 1 < len(stages) and rows.loc[s, "advanced"] > 0:
+            source.append(i), target.append(i + 1), value.append(int(rows.loc[s, "advanced"])), color.append("rgba(46,125,50,0.35)")
+        if rows.loc[s, "lost"] > 0:
+            source.append(i), target.append(lost_node), value.append(int(rows.loc[s, "lost"])), color.append("rgba(198,40,40,0.45)")
+    if "Unmapped" in rows.index and rows.loc["Unmapped", "lost"] > 0:
+        labels.append("Unmapped")
+        source.append(len(labels) - 1), target.append(lost_node), value.append(int(rows.loc["Unmapped", "lost"]))
+        color.append("rgba(198,40,40,0.45)")
+    fig = go.Figure(go.Sankey(
+        node=dict(label=labels, pad=18, thickness=16, color=[TOTAL] * len(stages) + [LOSS] + [NEUTRAL] * (len(labels) - len(stages) - 1)),
+        link=dict(source=source, target=target, value=value, color=color,
+                  hovertemplate="%{source.label} to %{target.label}: %{value:,} people<extra></extra>"),
+    ))
+    return _layout(fig, "Journey flow: people who entered each stage and moved on (green), customers lost at each stage (red)", 420)
+
+
+def funnel(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figure:
+    """People entering each stage in the period, with conversion and median days to advance."""
+    rows = period_stages.set_index("stage")
+    stages = [s for s in stage_names if s in rows.index]
+    entered = [int(rows.loc[s, "entered"]) for s in stages]
+    if sum(entered) == 0:
+        return _empty("Funnel", "Nobody entered a stage in this period.")
+    text = []
+    for s in stages:
+        conv, med = rows.loc[s, "conversion"], rows.loc[s, "median_days_to_advance"]
+        part = count(rows.loc[s, "entered"])
+        if not pd.isna(conv):
+            part += f" entered, {conv * 100:.0f}% advanced"
+        if not pd.isna(med):
+            part += f", median {med:.1f} days"
+        text.append(part)
+    fig = go.Figure(go.Bar(x=entered, y=stages, orientation="h", marker_color="#64b5f6", text=text,
+                           textposition="auto", hovertemplate="%{y}: %{x:,} people entered<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="people entering the stage for the first time")
+    return _layout(fig, "Funnel: first entries per stage, share that advanced to a later stage and median days to do so",
+                   max(300, 45 * len(stages) + 100))
+
+
+def forest(drivers: pd.DataFrame) -> go.Figure:
+    """Risk ratio of loss for each touchpoint with its 95% interval, on a log scale; 1 = no difference."""
+    tested = drivers.dropna(subset=["risk_ratio"]).sort_values("risk_ratio")
+    if tested.empty:
+        return _empty("Touchpoints and loss", "Not enough data: every touchpoint has fewer than 30 customers on one side.")
+    colors = [LOSS if lo > 1 else GAIN if hi < 1 else NEUTRAL for lo, hi in zip(tested.ci_low, tested.ci_high)]
+    fig = go.Figure(go.Scatter(
+        x=tested.risk_ratio, y=tested.event, mode="markers",
+        marker=dict(color=colors, size=11),
+        error_x=dict(type="data", symmetric=False, array=tested.ci_high - tested.risk_ratio,
+                     arrayminus=tested.risk_ratio - tested.ci_low, color="#78909c", thickness=1.5),
+        hovertemplate="%{y}: risk ratio %{x:.2f}<extra></extra>",
+    ))
+    fig.add_vline(x=1, line_dash="dash", line_color="#78909c")
+    fig.update_xaxes(type="log", title_text="risk ratio of being lost, exposed vs not (log scale; 1 = same risk)")
+    low = min(tested.ci_low.min(), 0.9)
+    high = max(tested.ci_high.max(), 1.1)
+    fig.update_xaxes(range=[math.log10(low * 0.9), math.log10(high * 1.1)])
+    return _layout(fig, "Touchpoints and loss: risk ratio with 95% interval (red: more losses, green: fewer)",
+                   max(280, 40 * len(tested) + 120))
+
+
+def retention_heatmap(cohorts: pd.DataFrame, grain: str) -> go.Figure:
+    """Share of each acquisition cohort still active k periods later."""
+    if cohorts.empty:
+        return _empty("Retention by cohort", "Nobody was acquired in the chosen range.")
+    data = cohorts.pivot(index="cohort", columns="periods_since", values="retention")
+    sizes = cohorts.groupby("cohort")["customers"].first()
+    labels = [f"{c} ({count(sizes[c])})" for c in data.index]
+    text = data.map(lambda v: "" if pd.isna(v) else f"{v * 100:.0f}%")
+    fig = go.Figure(go.Heatmap(
+        z=data.values * 100, x=[str(c) for c in data.columns], y=labels, zmin=0, zmax=100,
+        colorscale="Blues", text=text.values, texttemplate="%{text}",
+        hovertemplate="cohort %{y}, %{x} " + grain + "s later: %{z:.1f}% active<extra></extra>",
+        colorbar=dict(title="% active"),
+    ))
+    fig.update_yaxes(autorange="reversed", title_text="acquisition cohort (customers)")
+    fig.update_xaxes(title_text=f"{grain}s since acquisition", type="category")
+    return _layout(fig, f"Retention by acquisition cohort: share still active at the end of each {grain}",
+                   max(320, 22 * len(labels) + 120))

@@ -1,0 +1,72 @@
+"""Plain sentences generated from the model's numbers, for the Overview and the report."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from views.format import count, money, percent
+
+GRAIN_WORD = {"month": "month", "quarter": "quarter"}
+
+
+def _change(new: float, old: float) -> float | None:
+    return None if not old else (new - old) / abs(old)
+
+
+def headline(row: pd.Series) -> str:
+    """One sentence: how the asset changed in the period and where it ended."""
+    rel = _change(row.value_end, row.value_start)
+    verb = "grew" if row.value_end > row.value_start else "shrank" if row.value_end < row.value_start else "held"
+    by = f" by {percent(abs(rel))}" if rel is not None and verb != "held" else ""
+    return (
+        f"In {row.period} the customer asset {verb}{by} to {count(row.customers_end, 'customers')} "
+        f"worth {money(row.value_end)} a year."
+    )
+
+
+def movement_sentences(row: pd.Series) -> list[str]:
+    """What grew and what shrank, in customers and yearly value."""
+    out = []
+    gained = row.new + row.reactivated
+    out.append(
+        f"{count(row.new)} new customers brought {money(row.new_value)} a year"
+        + (f" and {count(row.reactivated)} won back brought {money(row.reactivation_value)}" if row.reactivated else "")
+        + "."
+    )
+    if row.churned:
+        out.append(f"{count(row.churned)} customers worth {money(row.churned_value)} a year were lost"
+                   + (f", {percent(row.churned / row.customers_start)} of those active at the start." if row.customers_start else "."))
+    else:
+        out.append("No customers were lost in this period.")
+    if row.expansion or row.contraction:
+        out.append(f"Customers who stayed spent {money(row.expansion)} a year more and {money(row.contraction)} less.")
+    net = gained - row.churned
+    out.append(f"Net change: {'+' if net >= 0 else '-'}{count(abs(net))} customers, "
+               f"{'+' if row.value_end >= row.value_start else '-'}{money(abs(row.value_end - row.value_start))} a year.")
+    return out
+
+
+def stage_sentence(r: pd.Series, baseline: int, grain: str) -> str:
+    """'Onboard lost 41 customers worth 18,300 a year, 23 more than its 3-month baseline.'"""
+    unit = f"{baseline}-{GRAIN_WORD.get(grain, grain)} baseline"
+    parts = []
+    if r.lost:
+        diff = r.lost - r.baseline_lost
+        more = f"{count(abs(diff))} {'more' if diff > 0 else 'fewer'} than its {unit}" if round(diff) else f"about its {unit}"
+        parts.append(f"lost {count(r.lost, 'customers')} worth {money(r.lost_value)} a year, {more}")
+    if r.gained:
+        diff = r.gained - r.baseline_gained
+        more = f"{count(abs(diff))} {'more' if diff > 0 else 'fewer'} than its baseline" if round(diff) else "about its baseline"
+        parts.append(f"gained {count(r.gained, 'customers')} worth {money(r.gained_value)} a year, {more}")
+    if not parts:
+        parts.append(f"gained and lost nobody (its baseline: {r.baseline_gained:.1f} gained, {r.baseline_lost:.1f} lost)")
+    return f"{r.stage} " + "; ".join(parts) + "."
+
+
+def stage_sentences(period_stages: pd.DataFrame, baseline: int, grain: str, top: int = 2) -> tuple[list[str], list[str]]:
+    """The stages that hurt most and helped most against their baseline (by impact, then value)."""
+    rows = period_stages.dropna(subset=["impact"])
+    hurt = rows[rows.impact < 0].sort_values(["impact", "value_impact"]).head(top)
+    helped = rows[rows.impact > 0].sort_values(["impact", "value_impact"], ascending=False).head(top)
+    return ([stage_sentence(r, baseline, grain) for r in hurt.itertuples()],
+            [stage_sentence(r, baseline, grain) for r in helped.itertuples()])
