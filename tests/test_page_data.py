@@ -23,6 +23,7 @@ def app(tmp_path, monkeypatch):
     ws.close()
     monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/data.py")
     return at
 
 

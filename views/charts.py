@@ -160,7 +160,7 @@ def forest(drivers: pd.DataFrame) -> go.Figure:
     tested = drivers.dropna(subset=["risk_ratio"]).sort_values("risk_ratio")
     if tested.empty:
         return _empty("Touchpoints and loss", "Not enough data: every touchpoint has fewer than 30 customers on one side.")
-    colors = [LOSS if lo > 1 else GAIN if hi < 1 else NEUTRAL for lo, hi in zip(tested.ci_low, tested.ci_high)]
+    colors = [LOSS if lo > 1 else GAIN if hi < 1 else NEUTRAL for lo, hi in zip(tested.ci_low, tested.ci_high, strict=True)]
     fig = go.Figure(go.Scatter(
         x=tested.risk_ratio, y=tested.event, mode="markers",
         marker=dict(color=colors, size=11),
