@@ -271,14 +271,18 @@ class Results:
     segments: list[str]
 
 
-def compute(ws, dataset_name: str, settings: Settings | None = None) -> Results:
-    """All the tables of a stored dataset under ``settings``, from one prepared model."""
+def compute(ws, dataset_name: str, settings: Settings | None = None, stage_map: StageMap | None = None) -> Results:
+    """All the tables of a stored dataset under ``settings``, from one prepared model.
+
+    ``stage_map`` replaces the dataset's own for this computation only (a preview of an edit).
+    """
     ds = ws.dataset(dataset_name)
-    with Model(ws.cursor(), ds.events_table, ds.stage_map, settings or Settings()) as m:
+    stage_map = stage_map or ds.stage_map
+    with Model(ws.cursor(), ds.events_table, stage_map, settings or Settings()) as m:
         return Results(
             settings=m.settings,
-            stage_names=ds.stage_map.stage_names,
-            goals={s.name: s.goal for s in ds.stage_map.stages},
+            stage_names=stage_map.stage_names,
+            goals={s.name: s.goal for s in stage_map.stages},
             periods=m.periods(),
             movements=m.movements(),
             stages=m.stage_table(extended=True),

@@ -165,6 +165,14 @@ class Workspace:
             raise DatasetNotFound(f"There is no dataset called {name!r} in the workspace; its datasets are: {known}.")
         return self._dataset(dict(zip(cols, row, strict=False)))
 
+    def event_counts(self, name: str) -> list[tuple[str, int]]:
+        """Every event name of a dataset with its number of rows, most frequent first."""
+        ds = self.dataset(name)
+        with self.cursor() as cur:
+            return cur.execute(
+                f"SELECT event, count(*) AS n FROM {ds.table} GROUP BY event ORDER BY n DESC, event"
+            ).fetchall()
+
     @staticmethod
     def _dataset(row: dict) -> Dataset:
         row["mapping"] = json.loads(row["mapping"])

@@ -11,10 +11,12 @@ import streamlit as st
 from analytics.errors import JourneyLedgerError
 from analytics.ingest import inspect_file
 from analytics.mapping import CANONICAL, CONSTANT_ALLOWED, REQUIRED, Mapping, Source, suggest_mapping
-from analytics.stagemap import DEFAULT_STAGE_MAP, parse_stage_map
-from ui.format import count, day, md, when
-from ui.report import render_report, render_stage_map
-from ui.state import choose_dataset, workspace
+from analytics.model import Settings
+from analytics.stagemap import DEFAULT_STAGE_MAP, parse_stage_map, stage_map_from_dict
+from ui.format import day, md, when
+from ui.report import render_report
+from ui.state import choose_dataset, dataset_version, preview_results, results, workspace
+from views.format import count, money
 
 NOT_MAPPED = "(not mapped)"
 CONSTANT = "(the same value on every row)"
@@ -23,6 +25,105 @@ PRODUCT = "(quantity x unit price)"
 st.title("Data")
 ws = workspace()
 current = choose_dataset(ws)
+
+def stage_map_editor(ds) -> None:
+    """Edit the stage map in the page: stages, goals, events, unmapped events, churn window; preview; save."""
+    sm = ds.stage_map
+    events = ws.event_counts(ds.name)
+    st.caption(
+        "Stages in journey order, each with the customer's goal and the events (touchpoints) that belong to it. "
+        "Edit the table, assign unmapped events, and see the effect below before saving."
+    )
+    c = st.columns(3)
+    churn_days = c[0].number_input("Churn window (days without a payment)", 1, 3650, sm.churn_after_days,
+                                   key=f"edit_churn_days_{ds.name}")
+    baseline = c[1].number_input("Baseline (previous periods)", 1, 36, sm.baseline_periods, key=f"edit_baseline_{ds.name}")
+    event_names = sorted({e for e, _ in events} | set(sm.churn_events))
+    churn_events = c[2].multiselect("Churn events (explicit loss)", event_names, default=list(sm.churn_events),
+                                    key=f"edit_churn_events_{ds.name}")
+    table = st.data_editor(
+        pd.DataFrame({"stage": [x.name for x in sm.stages], "customer goal": [x.goal for x in sm.stages],
+                      "events": [", ".join(x.events) for x in sm.stages]}, dtype="object"),
+        num_rows="dynamic", width="stretch", hide_index=True, key=f"edit_stages_{ds.name}",
+        column_config={"events": st.column_config.TextColumn("events (comma-separated)", width="large")},
+    )
+    stage_names = [str(n).strip() for n in table["stage"] if isinstance(n, str) and n.strip()]
+    unmapped = ds.report.get("unmapped", [])
+    assigned: dict[str, str] = {}
+    if unmapped:
+        st.markdown("**Events no stage claims** (shown as Unmapped): assign them here")
+        picks = st.data_editor(
+            pd.DataFrame({"event": [u["event"] for u in unmapped], "rows": [u["rows"] for u in unmapped],
+                          "assign to": [None] * len(unmapped)}, dtype="object"),
+            disabled=["event", "rows"], hide_index=True, key=f"edit_unmapped_{ds.name}",
+            column_config={"assign to": st.column_config.SelectboxColumn("assign to stage", options=stage_names)},
+        )
+        assigned = {r["event"]: r["assign to"] for r in picks.to_dict("records") if r["assign to"] in stage_names}
+    raw = {
+        "churn_after_days": int(churn_days), "baseline_periods": int(baseline),
+        "churn_events": list(churn_events), "friction_events": list(sm.friction_events),
+        "stages": [
+            {"name": str(r["stage"]).strip(), "goal": str(r["customer goal"] or "").strip(),
+             "events": [e.strip() for e in str(r["events"] or "").split(",") if e.strip()]
+             + [e for e, stage in assigned.items() if stage == str(r["stage"]).strip()]}
+            for r in table.to_dict("records") if isinstance(r["stage"], str) and r["stage"].strip()
+        ],
+    }
+    try:
+        edited = stage_map_from_dict(raw, "The edited stage map")
+    except JourneyLedgerError as exc:
+        st.error(md(exc))
+        return
+    if edited == sm:
+        st.caption("No changes yet.")
+    else:
+        preview_effect(ds, edited)
+        if st.button("Save stage map", type="primary", key="save_stage_map"):
+            ws.set_stage_map(ds.name, edited)
+            st.toast("Stage map saved.")
+            st.rerun()
+    with st.expander("Replace from a TOML file, or download it"):
+        st.download_button("Download the stage map (TOML)", sm.to_toml(), file_name="stages.toml",
+                           mime="application/toml", key="download_stage_map")
+        toml_file = st.file_uploader("Stage map (TOML)", type=["toml"], key="stage_map_upload")
+        if toml_file is not None and st.button("Use this stage map", key="stage_map_apply"):
+            try:
+                ws.set_stage_map(ds.name, parse_stage_map(toml_file.getvalue().decode("utf-8-sig"), toml_file.name))
+            except UnicodeDecodeError:
+                st.error(f"{md(toml_file.name)} is not UTF-8 text; save it as UTF-8 TOML.")
+            except JourneyLedgerError as exc:
+                st.error(md(exc))
+            else:
+                st.rerun()
+
+
+def preview_effect(ds, edited) -> None:
+    """The latest complete month with the saved map and with the edited one, side by side."""
+    version = dataset_version(ds)
+    now = results(ds.name, version, Settings())
+    then = preview_results(ds.name, version, edited.to_toml(), Settings())
+    complete = list(now.periods.loc[now.periods["complete"], "period"]) or list(now.periods["period"])
+    if not complete:
+        return
+    period = complete[-1]
+    a = now.movements.set_index("period").loc[period]
+    b = then.movements.set_index("period").loc[period]
+    st.markdown(f"**Effect of the edits on {period}**")
+    c = st.columns(3)
+    c[0].metric("Active customers at the end", count(b.customers_end), delta_text(b.customers_end - a.customers_end))
+    c[1].metric("Customers lost", count(b.churned), delta_text(b.churned - a.churned), delta_color="inverse")
+    c[2].metric("Asset value (a year)", money(b.value_end), delta_text(b.value_end - a.value_end, money))
+    lost = pd.DataFrame({
+        "lost now": now.stages[now.stages.period == period].set_index("stage")["lost"],
+        "lost with the edits": then.stages[then.stages.period == period].set_index("stage")["lost"],
+    }).fillna(0).astype(int)
+    st.dataframe(lost, width="stretch")
+
+
+def delta_text(d, fmt=None) -> str | None:
+    fmt = fmt or count
+    return None if not d else ("+" if d > 0 else "-") + fmt(abs(d))
+
 
 # ---- the datasets in the workspace ----------------------------------------------------------
 st.header("Datasets in this workspace")
@@ -58,19 +159,7 @@ if current is not None:
     with tab_report:
         render_report(current.report)
     with tab_stages:
-        render_stage_map(current.stage_map)
-        toml_file = st.file_uploader("Replace the stage map with a TOML file", type=["toml"], key="stage_map_upload")
-        if toml_file is not None and st.button("Use this stage map", key="stage_map_apply"):
-            try:
-                text = toml_file.getvalue().decode("utf-8-sig")
-                ws.set_stage_map(current.name, parse_stage_map(text, toml_file.name))
-            except UnicodeDecodeError:
-                st.error(f"{md(toml_file.name)} is not UTF-8 text; save it as UTF-8 TOML.")
-            except JourneyLedgerError as exc:
-                st.error(md(exc))
-            else:
-                st.success("Stage map replaced.")
-                st.rerun()
+        stage_map_editor(current)
     with tab_manage:
         new_name = st.text_input("New name", value=current.name, key="rename_to")
         if st.button("Rename", key="rename"):

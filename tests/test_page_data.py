@@ -87,3 +87,29 @@ def test_rename_then_delete(app):
     at.button(key="delete").click().run()
     assert not at.exception
     assert "The workspace has no datasets yet. Upload an export below." in [i.value for i in at.info]
+
+
+def test_stage_map_edit_previews_then_saves(app, tmp_path):
+    at = app.run()
+    at.number_input(key="edit_churn_days_Example").set_value(400).run()
+    assert not at.exception and not at.error
+    cards = metrics(at)
+    # March with W = 400: only A's cancel loses a customer (B and C stay active).
+    assert cards["Customers lost"] == "1"
+    assert cards["Active customers at the end"] == "2"
+    at.button(key="save_stage_map").click().run()
+    assert not at.exception
+    ws = Workspace(tmp_path / "ws.duckdb", seed_sample=False)
+    try:
+        assert ws.dataset("Example").stage_map.churn_after_days == 400
+        assert ws.dataset("Example").stage_map.stage_names == ["Discover", "Buy", "Onboard", "Use", "Renew"]
+    finally:
+        ws.close()
+
+
+def test_without_churn_events_only_the_window_loses_customers(app):
+    at = app.run()
+    at.multiselect(key="edit_churn_events_Example").set_value([]).run()
+    assert not at.exception and not at.error
+    # A's cancel no longer counts (its window runs to 19 April); B and C still run out in March.
+    assert metrics(at)["Customers lost"] == "2"

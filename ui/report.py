@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.stagemap import StageMap
 from ui.format import count, md, when
 
 
@@ -58,26 +57,3 @@ def render_report(report: dict) -> None:
         st.info(md(note))
     for warning in report.get("warnings", []):
         st.warning(md(warning))
-
-
-def render_stage_map(stage_map: StageMap) -> None:
-    """The stage map as a table, with its churn settings."""
-    st.caption(
-        f"A customer is lost after {stage_map.churn_after_days} days without a payment, or at a churn event "
-        f"({md(', '.join(stage_map.churn_events) or 'none')}). Baselines average the previous "
-        f"{stage_map.baseline_periods} periods."
-    )
-    if not stage_map.stages:
-        st.info("This stage map has no stages yet: every event counts as Unmapped.")
-        return
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "stage": [s.name for s in stage_map.stages],
-                "customer goal": [s.goal for s in stage_map.stages],
-                "events": [", ".join(s.events) for s in stage_map.stages],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )

@@ -42,6 +42,14 @@ def results(dataset: str, version: str, settings: Settings) -> Results:
     return compute(workspace(), dataset, settings)
 
 
+@st.cache_data(show_spinner="Computing with the edited stage map...", max_entries=20)
+def preview_results(dataset: str, version: str, stage_map_toml: str, settings: Settings) -> Results:
+    """The model's tables with a stage map that is not saved yet (the Data page's preview)."""
+    from analytics.stagemap import parse_stage_map
+
+    return compute(workspace(), dataset, settings, parse_stage_map(stage_map_toml))
+
+
 def _synced(name: str, valid: list, default):
     """The value of query parameter ``name``: from the URL, else the session, else ``default``.
 

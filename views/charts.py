@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from views.format import count, money
+from views.format import count, money, signed
 
 GAIN = "#2e7d32"
 LOSS = "#c62828"
@@ -84,22 +85,27 @@ def trend(movements: pd.DataFrame) -> go.Figure:
 
 
 def impact_heatmap(stages: pd.DataFrame, stage_names: list[str], periods: list[str], value: bool = False) -> go.Figure:
-    """Stage by period: impact against baseline (green helped, red hurt)."""
+    """Stage by period: impact against baseline (green helped, red hurt), in customers or, with
+    ``value``, in yearly value. Cells without a baseline (the data's first period) stay blank."""
     column = "value_impact" if value else "impact"
     rows = [s for s in stage_names] + ["Unmapped"]
     data = stages[stages.period.isin(periods)].pivot(index="stage", columns="period", values=column)
     data = data.reindex(index=[r for r in rows if r in data.index], columns=periods)
+    if "Unmapped" in data.index and not data.loc["Unmapped"].fillna(0).round(2).any():
+        data = data.drop(index="Unmapped")  # no event without a stage was ever gained or lost here
     if data.empty or data.isna().all().all():
         return _empty("Impact by stage and period", "Baselines need at least two periods of data.")
     limit = max(1.0, float(data.abs().max().max()))
-    text = data.map(lambda v: "" if pd.isna(v) else (money(v) if value else f"{v:+.1f}"))
+    text = data.map(lambda v: "" if pd.isna(v) else (signed(round(v, 2), money) if value else f"{round(v, 1):+.1f}"))
+    number = "%{z:+,.0f} a year" if value else "%{z:+.1f} customers"
     fig = go.Figure(go.Heatmap(
         z=data.values, x=list(data.columns), y=list(data.index), zmin=-limit, zmax=limit,
         colorscale=[[0, LOSS], [0.5, "#f5f5f5"], [1, GAIN]], text=text.values, texttemplate="%{text}",
-        hovertemplate="%{y}, %{x}: %{z:+.1f}<extra></extra>",
+        hovertemplate="%{y}, %{x}: " + number + " against baseline<extra></extra>", hoverongaps=False,
         colorbar=dict(title="money a year" if value else "customers"),
     ))
     fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(type="category")  # "2026-03" is a period label, not a date to place on a time axis
     unit = "yearly value" if value else "customers"
     return _layout(fig, f"Impact by stage and period ({unit} against each stage's baseline; green helped, red hurt)",
                    height=max(300, 50 * len(data.index) + 100))
@@ -155,8 +161,11 @@ def funnel(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figure:
                    max(300, 45 * len(stages) + 100))
 
 
-def forest(drivers: pd.DataFrame) -> go.Figure:
-    """Risk ratio of loss for each touchpoint with its 95% interval, on a log scale; 1 = no difference."""
+def forest(drivers: pd.DataFrame, stage: str | None = None) -> go.Figure:
+    """Risk ratio of loss for each touchpoint with its 95% interval, on a log scale; 1 = no difference.
+
+    Highest ratio on top; touchpoints without a ratio (fewer than 30 customers on one side) are left out.
+    """
     tested = drivers.dropna(subset=["risk_ratio"]).sort_values("risk_ratio")
     if tested.empty:
         return _empty("Touchpoints and loss", "Not enough data: every touchpoint has fewer than 30 customers on one side.")
@@ -166,14 +175,19 @@ def forest(drivers: pd.DataFrame) -> go.Figure:
         marker=dict(color=colors, size=11),
         error_x=dict(type="data", symmetric=False, array=tested.ci_high - tested.risk_ratio,
                      arrayminus=tested.risk_ratio - tested.ci_low, color="#78909c", thickness=1.5),
-        hovertemplate="%{y}: risk ratio %{x:.2f}<extra></extra>",
+        customdata=list(zip(tested.ci_low, tested.ci_high, tested.exposed, tested.exposed_lost / tested.exposed,
+                            tested.unexposed_lost / tested.unexposed, strict=True)),
+        hovertemplate=("%{y}: risk ratio %{x:.2f} (%{customdata[0]:.2f} to %{customdata[1]:.2f}); "
+                       "%{customdata[2]:,} exposed, %{customdata[3]:.1%} lost against %{customdata[4]:.1%}<extra></extra>"),
     ))
     fig.add_vline(x=1, line_dash="dash", line_color="#78909c")
     fig.update_xaxes(type="log", title_text="risk ratio of being lost, exposed vs not (log scale; 1 = same risk)")
+    fig.update_yaxes(type="category")
     low = min(tested.ci_low.min(), 0.9)
     high = max(tested.ci_high.max(), 1.1)
     fig.update_xaxes(range=[math.log10(low * 0.9), math.log10(high * 1.1)])
-    return _layout(fig, "Touchpoints and loss: risk ratio with 95% interval (red: more losses, green: fewer)",
+    where = f" of {html.escape(stage)}" if stage else ""  # plotly reads tags in titles
+    return _layout(fig, f"Touchpoints{where} and loss: risk ratio with 95% interval (red: more losses, green: fewer)",
                    max(280, 40 * len(tested) + 120))
 
 

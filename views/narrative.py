@@ -46,21 +46,29 @@ def movement_sentences(row: pd.Series) -> list[str]:
     return out
 
 
-def stage_sentence(r: pd.Series, baseline: int, grain: str) -> str:
+def customers(n) -> str:
+    """'1 customer', '41 customers', 'nobody'."""
+    return "nobody" if n == 0 else f"{count(n)} customer{'' if n == 1 else 's'}"
+
+
+def _amount(x: float) -> str:
+    return f"{abs(x):,.0f}" if abs(x - round(x)) < 0.05 else f"{abs(x):,.1f}"
+
+
+def stage_sentence(r, baseline: int, grain: str) -> str:
     """'Onboard lost 41 customers worth 18,300 a year, 23 more than its 3-month baseline.'"""
-    unit = f"{baseline}-{GRAIN_WORD.get(grain, grain)} baseline"
+    unit = f"its {baseline}-{GRAIN_WORD.get(grain, grain)} baseline"
     parts = []
-    if r.lost:
-        diff = r.lost - r.baseline_lost
-        more = f"{count(abs(diff))} {'more' if diff > 0 else 'fewer'} than its {unit}" if round(diff) else f"about its {unit}"
-        parts.append(f"lost {count(r.lost, 'customers')} worth {money(r.lost_value)} a year, {more}")
-    if r.gained:
-        diff = r.gained - r.baseline_gained
-        more = f"{count(abs(diff))} {'more' if diff > 0 else 'fewer'} than its baseline" if round(diff) else "about its baseline"
-        parts.append(f"gained {count(r.gained, 'customers')} worth {money(r.gained_value)} a year, {more}")
-    if not parts:
-        parts.append(f"gained and lost nobody (its baseline: {r.baseline_gained:.1f} gained, {r.baseline_lost:.1f} lost)")
-    return f"{r.stage} " + "; ".join(parts) + "."
+    for verb, n, value, base in (("lost", r.lost, r.lost_value, r.baseline_lost),
+                                 ("gained", r.gained, r.gained_value, r.baseline_gained)):
+        if not n and not base:
+            continue
+        worth = f" worth {money(value)} a year" if n else ""
+        diff = n - base
+        versus = f"{_amount(diff)} {'more' if diff > 0 else 'fewer'} than {unit}" if abs(diff) >= 0.05 else f"as many as {unit}"
+        parts.append(f"{verb} {customers(n)}{worth}, {versus}")
+        unit = "its baseline"
+    return f"{r.stage} " + "; ".join(parts or ["gained and lost nobody, as in its baseline"]) + "."
 
 
 def stage_sentences(period_stages: pd.DataFrame, baseline: int, grain: str, top: int = 2) -> tuple[list[str], list[str]]:

@@ -1,0 +1,67 @@
+"""Drivers: which touchpoints inside a stage go with losing customers (associations, not causes)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.format import md
+from ui.state import sidebar, workspace
+from views import charts, tables
+from views.format import count, percent
+
+st.title("Drivers: why customers were lost")
+view = sidebar(workspace())
+if view is None:
+    st.stop()
+
+res = view.results
+as_of = f"{res.settings.as_of:%Y-%m-%d}"
+segment = f" · segment: {md(view.segment)}" if view.segment else ""
+st.caption(f"{md(view.dataset.name)} · {view.grain} {view.period}{segment} · as of {as_of}")
+
+# The stage follows the period's worst stage until someone picks another one.
+stages = res.stage_names
+worst = tables.worst_stage(res.stages[res.stages.period == view.period], stages)
+picked = st.session_state.get("drivers_stage")
+if picked not in stages or picked == st.session_state.get("drivers_stage_default"):
+    st.session_state["drivers_stage"] = worst
+st.session_state["drivers_stage_default"] = worst
+stage = st.selectbox("Stage", stages, key="drivers_stage",
+                     help=f"Opens on the stage that hurt the asset most in {view.period} (most negative impact).")
+if stage is None:
+    st.info("The stage map has no stages: add them on the Data page.")
+    st.stop()
+
+st.info(
+    "These are associations, not proof of cause: customers exposed to a touchpoint were lost more (or less) often "
+    "than the other customers of the stage, and other differences between the two groups (persona, plan, how long "
+    "they have been customers) may explain it."
+)
+
+rows = tables.stage_drivers(res.drivers, stage)
+n, n_lost = tables.population(rows)
+st.caption(
+    f"Population: the {count(n)} acquired customers with an event in {md(stage)} up to {as_of}. Outcome: lost at least "
+    f"once up to {as_of}, as {count(n_lost)} of them were ({percent(n_lost / n) if n else '-'}). Drivers use the whole history up to "
+    f"the as-of date, not only {view.period}: the period only chooses the stage shown first. Churn events are left "
+    "out, since being exposed to them is the loss itself."
+)
+if rows.empty:
+    st.info(f"{md(stage)} has no touchpoints to test: its events are all churn events, or it has none.")
+    st.stop()
+
+if rows["risk_ratio"].notna().any():
+    st.plotly_chart(charts.forest(rows, stage), width="stretch", key="drivers_forest")
+else:
+    st.info(f"Not enough data for a risk ratio in {md(stage)}: every touchpoint has fewer than 30 customers "
+            "exposed or fewer than 30 not exposed.")
+
+st.dataframe(tables.driver_table(rows), hide_index=True, key="drivers_table",
+             column_config={"Touchpoint": st.column_config.Column(pinned=True)})
+st.caption(
+    "Ranked by risk ratio: the loss rate of the exposed over that of the others (1 = same risk), with its 95% "
+    "interval; red when the whole interval is above 1, green when below. p-value: two-proportion z-test; q-value: "
+    "the p-value adjusted for testing every touchpoint of every stage together (Benjamini-Hochberg). "
+    "\"not enough data\": fewer than 30 customers exposed or not exposed. Value at stake: the yearly worth "
+    f"(revenue of the last 365 days) of the exposed customers still active on {as_of}."
+)

@@ -1,0 +1,54 @@
+"""Helpers for the headless page tests: workspaces with data, AppTest on app.py, page text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from analytics.stagemap import load_stage_map, parse_stage_map
+from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
+from tests.conftest import ROOT, WORKED_EXAMPLE, WORKED_STAGES
+
+
+def example_workspace(folder: Path) -> Path:
+    """A workspace holding the DOMAIN.md worked example as dataset 'Example'."""
+    path = folder / "example.duckdb"
+    ws = Workspace(path, seed_sample=False)
+    csv = folder / "example.csv"
+    csv.write_text(WORKED_EXAMPLE)
+    ws.ingest(csv, "Example", stage_map=parse_stage_map(WORKED_STAGES))
+    ws.close()
+    return path
+
+
+def sample_workspace(folder: Path) -> Path:
+    """A workspace holding the bundled sample as dataset 'Sample'."""
+    path = folder / "sample.duckdb"
+    ws = Workspace(path, seed_sample=False)
+    ws.ingest(SAMPLE_FILE, "Sample", stage_map=load_stage_map(SAMPLE_STAGES))
+    ws.close()
+    return path
+
+
+def open_page(page: str, **query) -> AppTest:
+    """An AppTest of app.py switched to ``pages/<page>.py`` with the given query parameters."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page(f"pages/{page}.py")
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+def plain(markdown: str) -> str:
+    """Text as a reader sees it: the pages escape Markdown characters in user text."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def metrics(at) -> dict[str, tuple[str, str | None]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def texts(at) -> list[str]:
+    return [plain(m.value) for m in at.markdown] + [plain(m.value) for m in at.subheader] + [plain(m.value) for m in at.caption]

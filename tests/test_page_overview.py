@@ -1,0 +1,98 @@
+"""The Overview page, headless: the cards are the model's numbers, filters change them."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.model import Settings, compute
+from analytics.workspace import Workspace
+from tests.pages_helpers import example_workspace, metrics, open_page, sample_workspace, texts
+from views.format import count, money, percent
+
+
+@pytest.fixture(scope="module")
+def sample_path(tmp_path_factory):
+    return sample_workspace(tmp_path_factory.mktemp("overview"))
+
+
+def model_row(path, dataset, period, **settings):
+    ws = Workspace(path, seed_sample=False)
+    try:
+        res = compute(ws, dataset, Settings(**settings))
+    finally:
+        ws.close()
+    return res.movements.set_index("period").loc[period]
+
+
+def test_example_defaults_to_the_latest_complete_month(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(example_workspace(tmp_path)))
+    at = open_page("overview").run()
+    assert not at.exception and not at.error
+    # as of 2026-04-10, April is not complete: March is shown. Everyone active on 1 March was lost.
+    assert at.query_params["period"] in ("2026-03", ["2026-03"])
+    assert metrics(at) == {
+        "Active customers": ("0", "-3"),
+        "Asset value (a year)": ("0", "-330"),
+        "Net change (customers)": ("-3", "-4"),
+        "Churn rate": ("100.0%", "+100.0 pts"),
+        "Revenue in period": ("120", "-30"),
+    }
+    page = texts(at)
+    assert "In 2026-03 the customer asset shrank by 100.0% to 0 customers worth 0 a year." in page
+    assert "- Use lost 2 customers worth 130 a year, 2 more than its 3-month baseline." in page
+    assert "- Buy gained nobody, 1.5 fewer than its 3-month baseline." in page
+    assert "- No stage did better than its baseline." in page
+
+
+def test_example_other_period_from_the_sidebar(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(example_workspace(tmp_path)))
+    at = open_page("overview").run()
+    at.selectbox(key="qp_period").select("2026-02").run()
+    assert not at.exception
+    assert at.query_params["period"] in ("2026-02", ["2026-02"])
+    cards = metrics(at)
+    assert cards["Active customers"] == ("3", "+1")
+    assert cards["Asset value (a year)"] == ("330", "+150")
+    assert cards["Churn rate"] == ("0.0%", "")  # no change shown: nobody was active at the start of January
+
+
+def test_a_link_opens_its_view(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(example_workspace(tmp_path)))
+    at = open_page("overview", period="2026-Q2", grain="quarter").run()
+    assert not at.exception
+    assert metrics(at)["Active customers"] == ("2", "+2")
+    assert metrics(at)["Asset value (a year)"] == ("360", "+360")
+
+
+def test_sample_cards_equal_the_model(sample_path, monkeypatch):
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(sample_path))
+    at = open_page("overview").run()
+    assert not at.exception and not at.error
+    row = model_row(sample_path, "Sample", "2026-10")
+    cards = metrics(at)
+    assert cards["Active customers"][0] == count(row.customers_end)
+    assert cards["Asset value (a year)"][0] == money(row.value_end)
+    assert cards["Churn rate"][0] == percent(row.churned / row.customers_start)
+    assert cards["Revenue in period"][0] == money(row.revenue)
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_sample_segment_filter_changes_the_cards(sample_path, monkeypatch):
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(sample_path))
+    at = open_page("overview").run()
+    at.selectbox(key="qp_segment").select("Solo maker").run()
+    assert not at.exception
+    row = model_row(sample_path, "Sample", "2026-10", segment="Solo maker")
+    assert metrics(at)["Active customers"][0] == count(row.customers_end)
+    assert at.query_params["segment"] in ("Solo maker", ["Solo maker"])
+    at.selectbox(key="qp_period").select("2026-04").run()
+    row = model_row(sample_path, "Sample", "2026-04", segment="Solo maker")
+    assert metrics(at)["Active customers"][0] == count(row.customers_end)
+    assert any(t.startswith("- Onboard lost") for t in texts(at))
+
+
+def test_empty_workspace_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(tmp_path / "empty.duckdb"))
+    at = open_page("overview").run()
+    assert not at.exception
+    assert [i.value for i in at.sidebar.info] == ["No datasets yet: upload an export on the Data page."]

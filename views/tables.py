@@ -1,0 +1,196 @@
+"""Display tables of the model's results: plain column names with units, signs and colours.
+
+Each builder takes the model's tables (``analytics.model.Results``) and returns a pandas
+``Styler``: the data underneath keeps the model's numbers (so a test or an export reads them
+exactly), the Styler decides how they read on screen (``+3.0``, ``9,031``, ``57.9%``) and paints
+what helped green and what hurt red.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from views.format import count, percent, signed
+
+UNMAPPED = "Unmapped"
+NOT_ENOUGH = "not enough data"
+
+# Text colour on a light background of the same hue: readable, and the sign says it too.
+HELPED = "color: #1b5e20; background-color: #e8f5e9"
+HURT = "color: #b71c1c; background-color: #ffebee"
+
+STAGE_COLUMNS = {  # model column -> column shown
+    "stage": "Stage",
+    "goal": "Customer goal",
+    "entered": "Entered (people)",
+    "advanced": "Advanced (people)",
+    "conversion": "Conversion (%)",
+    "median_days_to_advance": "Median days to advance",
+    "gained": "Gained (customers)",
+    "gained_value": "Gained value (a year)",
+    "lost": "Lost (customers)",
+    "lost_value": "Lost value (a year)",
+    "net": "Net (customers)",
+    "baseline_gained": "Baseline gained (customers)",
+    "baseline_lost": "Baseline lost (customers)",
+    "impact": "Impact (customers)",
+    "value_impact": "Value impact (a year)",
+}
+
+DRIVER_COLUMNS = [
+    "Touchpoint", "Exposed (customers)", "Lost of exposed", "Not exposed (customers)", "Lost of not exposed",
+    "Risk ratio (95% interval)", "p-value", "q-value", "Value at stake (a year)",
+]
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _one_decimal(x) -> str:
+    return "-" if _missing(x) else f"{x:,.1f}"
+
+
+def _signed_one_decimal(x) -> str:
+    """+3.0 / -19.0 / 0.0: rounded first, so a float residue never shows as '+0.0'."""
+    if _missing(x):
+        return "-"
+    return signed(round(float(x), 1), _one_decimal)
+
+
+def _money(x) -> str:
+    """Whole money with thousands separators: columns of 2.17 M next to 423,478 read badly."""
+    return "-" if _missing(x) else f"{round(float(x)):,}"
+
+
+def _signed_money(x) -> str:
+    return "-" if _missing(x) else signed(round(float(x)), _money)
+
+
+def _sign_colour(x) -> str:
+    """Green above 0 (helped), red below (hurt), nothing at 0 or without a baseline."""
+    if _missing(x) or round(float(x), 2) == 0:
+        return ""
+    return HELPED if x > 0 else HURT
+
+
+def in_journey_order(period_stages: pd.DataFrame, stage_names: list[str]) -> pd.DataFrame:
+    """The rows of one period's stage table, stages in journey order, ``Unmapped`` last."""
+    order = {s: i for i, s in enumerate([*stage_names, UNMAPPED])}
+    rows = period_stages[period_stages["stage"].isin(order)]
+    return rows.sort_values("stage", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def stage_table(period_stages: pd.DataFrame, stage_names: list[str], goals: dict[str, str]) -> Styler:
+    """The stage table of one period (DOMAIN.md, "The stage table") for reading.
+
+    One row per stage in journey order with its customer goal, ``Unmapped`` last; ``Unmapped``
+    has only gained and lost numbers (events no stage claims have no entry or advancement), so its
+    entry columns read "-". Impact and value impact are signed and coloured: green helped, red hurt.
+    """
+    df = in_journey_order(period_stages, stage_names)
+    df = df.assign(goal=df["stage"].map(goals).fillna(""))
+    unmapped = df["stage"] == UNMAPPED
+    entry = ["entered", "advanced", "conversion", "median_days_to_advance"]
+    df[entry] = df[entry].astype("float64")
+    df.loc[unmapped, entry] = float("nan")
+    df.loc[unmapped, "goal"] = "(events that no stage of the map claims)"
+    table = df[list(STAGE_COLUMNS)].rename(columns=STAGE_COLUMNS)
+    c = STAGE_COLUMNS
+    fmt = {
+        c["entered"]: count, c["advanced"]: count, c["conversion"]: percent,
+        c["median_days_to_advance"]: _one_decimal,
+        c["gained"]: count, c["gained_value"]: _money, c["lost"]: count, c["lost_value"]: _money,
+        c["net"]: lambda x: signed(x, count),
+        c["baseline_gained"]: _one_decimal, c["baseline_lost"]: _one_decimal,
+        c["impact"]: _signed_one_decimal, c["value_impact"]: _signed_money,
+    }
+    return table.style.format(fmt).map(_sign_colour, subset=[c["impact"], c["value_impact"]])
+
+
+def has_baseline(period_stages: pd.DataFrame) -> bool:
+    """Whether the period has a baseline to compare with (every period but the first does)."""
+    return bool(period_stages["impact"].notna().any())
+
+
+def worst_stage(period_stages: pd.DataFrame, stage_names: list[str]) -> str | None:
+    """The stage that hurt the asset most in the period: the most negative impact, then the most
+    negative value impact, then journey order. Without a baseline (the first period), the stage
+    that lost the most customers. ``Unmapped`` is never chosen; None without stages."""
+    rows = in_journey_order(period_stages, stage_names)
+    rows = rows[rows["stage"] != UNMAPPED]
+    if rows.empty:
+        return stage_names[0] if stage_names else None
+    if has_baseline(rows):
+        ranked = rows.dropna(subset=["impact"]).sort_values(["impact", "value_impact"], kind="stable")
+    else:
+        ranked = rows.sort_values(["lost", "lost_value"], ascending=False, kind="stable")
+    return str(ranked.iloc[0]["stage"])
+
+
+def stage_drivers(drivers: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """A stage's touchpoints ranked by risk ratio (highest first); those without a ratio (too few
+    customers) after them, by exposed customers then name."""
+    rows = drivers[drivers["stage"] == stage]
+    tested = rows.dropna(subset=["risk_ratio"]).sort_values(["risk_ratio", "event"], ascending=[False, True], kind="stable")
+    untested = rows[rows["risk_ratio"].isna()].sort_values(["exposed", "event"], ascending=[False, True], kind="stable")
+    return pd.concat([tested, untested]).reset_index(drop=True)
+
+
+def population(stage_drivers: pd.DataFrame) -> tuple[int, int]:
+    """(customers, of whom lost) in a stage's drivers population: every row shares it."""
+    if stage_drivers.empty:
+        return 0, 0
+    r = stage_drivers.iloc[0]
+    return int(r.exposed + r.unexposed), int(r.exposed_lost + r.unexposed_lost)
+
+
+def _lost_of(lost: int, n: int) -> str:
+    return f"{count(lost)} ({percent(lost / n)})" if n else count(lost)
+
+
+def _ratio(r) -> str:
+    if _missing(r.risk_ratio):
+        return NOT_ENOUGH
+    return f"{r.risk_ratio:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f})"
+
+
+def _p(x) -> str:
+    if _missing(x):
+        return "-"
+    return "< 0.001" if x < 0.001 else f"{x:.3f}"
+
+
+def _ratio_colour(r) -> str:
+    """Red when the whole interval is above 1 (more losses among the exposed), green below 1."""
+    if _missing(r.risk_ratio):
+        return ""
+    return HURT if r.ci_low > 1 else HELPED if r.ci_high < 1 else ""
+
+
+def driver_table(stage_drivers: pd.DataFrame) -> Styler:
+    """The touchpoints of one stage (from :func:`stage_drivers`) for reading.
+
+    Counts and loss rates of both groups, the risk ratio with its 95% interval (or "not enough
+    data" below 30 customers in either group), p and q values, and the value at stake.
+    """
+    d = stage_drivers
+    table = pd.DataFrame({
+        "Touchpoint": d["event"],
+        "Exposed (customers)": d["exposed"],
+        "Lost of exposed": [_lost_of(a, n) for a, n in zip(d["exposed_lost"], d["exposed"], strict=True)],
+        "Not exposed (customers)": d["unexposed"],
+        "Lost of not exposed": [_lost_of(c, n) for c, n in zip(d["unexposed_lost"], d["unexposed"], strict=True)],
+        "Risk ratio (95% interval)": [_ratio(r) for r in d.itertuples()],
+        "p-value": d["p_value"],
+        "q-value": d["q_value"],
+        "Value at stake (a year)": d["value_at_stake"].astype("float64"),
+    }, columns=DRIVER_COLUMNS)
+    colours = [_ratio_colour(r) for r in d.itertuples()]
+    fmt = {"Exposed (customers)": count, "Not exposed (customers)": count, "p-value": _p, "q-value": _p,
+           "Value at stake (a year)": _money}
+    return (table.style.format(fmt)
+            .apply(lambda _: colours, subset=["Risk ratio (95% interval)"], axis=0))
