@@ -6,7 +6,13 @@ st.set_page_config(page_title="Journey Ledger", layout="wide")
 
 pages = {
     "Report": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True),
+        st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page("pages/journey.py", title="Journey", icon=":material/route:", url_path="journey"),
+        st.Page("pages/drivers.py", title="Drivers", icon=":material/troubleshoot:", url_path="drivers"),
+        st.Page("pages/cohorts.py", title="Cohorts and segments", icon=":material/groups:", url_path="cohorts"),
+    ],
+    "Plan": [
+        st.Page("pages/prioritise.py", title="Prioritise", icon=":material/format_list_numbered:", url_path="prioritise"),
     ],
     "Workspace": [
         st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
