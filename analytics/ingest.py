@@ -41,6 +41,7 @@ from analytics.mapping import Mapping, check_mapping, suggest_mapping
 from analytics.stagemap import UNMAPPED, StageMap
 
 HEAD_BYTES = 1 << 20
+DATE_SAMPLE = 20_000  # timestamp cells on which the formats are tried
 MIN_TIMESTAMP = "1990-01-01"
 EXAMPLES = 5
 REVENUE_TYPE = "DECIMAL(18,4)"
@@ -257,14 +258,25 @@ def _timestamp_expr(col: str, fmt: str) -> str:
 def detect_date_format(cur: duckdb.DuckDBPyConnection, table: str, col: str, label: str) -> tuple[str, str | None]:
     """Choose how to read the timestamp column: ISO 8601 or one of :data:`DATE_FORMATS`.
 
-    Counts, in one pass, how many non-empty cells each candidate reads, and takes the one that
-    reads most (ISO first on ties). Returns ``(format, note)``; refuses a column that no
+    Counts how many of a sample of the non-empty cells each candidate reads (ISO 8601 alone
+    when it reads them all), and takes the one that reads most (ISO first on ties). Returns ``(format, note)``; refuses a column that no
     candidate reads and a day/month column that reads both ways.
     """
+    text = _text(col)
+    filled = cur.execute(f"SELECT count({text}) FROM {table}").fetchone()[0]
+    # The formats are tried on a sample (repeatable) of the filled cells: rows that do not read in
+    # the chosen format are refused one by one afterwards, with their row numbers.
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE date_sample AS SELECT {text} AS {quote_ident(col)} FROM {table} "
+        f"WHERE {text} IS NOT NULL USING SAMPLE reservoir({DATE_SAMPLE} ROWS) REPEATABLE (42)"
+    )
+    sampled = cur.execute("SELECT count(*) FROM date_sample").fetchone()[0]
+    iso_reads = cur.execute(f"SELECT count({_timestamp_expr(col, ISO)}) FROM date_sample").fetchone()[0]
+    if sampled and iso_reads == sampled:
+        return ISO, None
     candidates = (ISO, *DATE_FORMATS)
     counts = ", ".join(f"count({_timestamp_expr(col, f)})" for f in candidates)
-    row = cur.execute(f"SELECT count({_text(col)}), {counts} FROM {table}").fetchone()
-    filled, reads = row[0], dict(zip(candidates, row[1:], strict=False))
+    reads = dict(zip(candidates, cur.execute(f"SELECT {counts} FROM date_sample").fetchone(), strict=True))
     if filled == 0:
         raise BadUpload(f"The timestamp column {col} of {label} is empty on every row; map the column that holds the dates.")
     best = max(candidates, key=lambda f: reads[f])  # max keeps the first of equals: ISO wins ties
