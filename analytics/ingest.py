@@ -28,7 +28,7 @@ not read in the format most rows use are refused (mixed formats), as are timesta
 from __future__ import annotations
 
 import csv
-import gzip
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +41,13 @@ from analytics.mapping import Mapping, check_mapping, suggest_mapping
 from analytics.stagemap import UNMAPPED, StageMap
 
 HEAD_BYTES = 1 << 20
+# The largest file accepted, uncompressed, in MiB: big enough for 100 million events; set
+# JOURNEY_LEDGER_MAX_FILE_MB to change it. The upload page has its own, smaller limit.
+MAX_FILE_MB = int(os.environ.get("JOURNEY_LEDGER_MAX_FILE_MB", 16 * 1024))
+# A gzip file that expands more than this many times in its first part is refused as a
+# compression bomb; CSV exports compress 3 to 20 times.
+MAX_GZIP_RATIO = 200
+BOMB_PROBE_BYTES = 64 << 20
 DATE_SAMPLE = 20_000  # timestamp cells on which the formats are tried
 MIN_TIMESTAMP = "1990-01-01"
 EXAMPLES = 5
@@ -101,6 +108,48 @@ class FileInfo:
         return args, [self.encoding, self.delimiter, self.quote, self.escape, {c: "VARCHAR" for c in self.columns}]
 
 
+def _too_big(label: str, size: int) -> BadUpload:
+    return BadUpload(
+        f"{label} is {size / 2**20:,.1f} MB uncompressed, over the limit of {MAX_FILE_MB:,} MB; split it by date "
+        "and upload the parts as separate datasets, or raise JOURNEY_LEDGER_MAX_FILE_MB."
+    )
+
+
+def _gzip_head(path: Path, label: str) -> bytes:
+    """The first decompressed bytes of a gzip file, refusing compression bombs and oversized data.
+
+    Decompresses at most :data:`BOMB_PROBE_BYTES`; a ratio above :data:`MAX_GZIP_RATIO` over that
+    part, or an estimated size (ratio x file size) over the limit, is refused before DuckDB reads it.
+    """
+    size = path.stat().st_size
+    inflater = zlib.decompressobj(wbits=31)
+    out, consumed = bytearray(), 0
+    try:
+        with path.open("rb") as f:
+            while len(out) < BOMB_PROBE_BYTES:
+                chunk = f.read(1 << 16)
+                if not chunk:
+                    break
+                consumed += len(chunk)
+                out += inflater.decompress(chunk, BOMB_PROBE_BYTES - len(out))
+                while inflater.unconsumed_tail and len(out) < BOMB_PROBE_BYTES:
+                    out += inflater.decompress(inflater.unconsumed_tail, BOMB_PROBE_BYTES - len(out))
+                if inflater.eof:
+                    break
+    except zlib.error:
+        raise BadUpload(f"{label} looks compressed but is not a readable gzip file; upload the CSV itself.") from None
+    ratio = len(out) / max(consumed, 1)
+    if len(out) >= (8 << 20) and ratio > MAX_GZIP_RATIO:
+        raise BadUpload(
+            f"{label} expands more than {MAX_GZIP_RATIO} times when decompressed, which no real export does; "
+            "it looks like a compression bomb and was not read."
+        )
+    estimated = len(out) if inflater.eof else int(ratio * size)
+    if estimated > MAX_FILE_MB * 2**20:
+        raise _too_big(label, estimated)
+    return bytes(out[:HEAD_BYTES])
+
+
 def _read_head(path: Path, label: str) -> tuple[bytes, bool]:
     try:
         size = path.stat().st_size
@@ -111,13 +160,11 @@ def _read_head(path: Path, label: str) -> tuple[bytes, bool]:
     with path.open("rb") as f:
         magic = f.read(2)
     if magic == b"\x1f\x8b":
-        try:
-            with gzip.open(path, "rb") as f:
-                return f.read(HEAD_BYTES), True
-        except (OSError, EOFError, zlib.error):
-            raise BadUpload(f"{label} looks compressed but is not a readable gzip file; upload the CSV itself.") from None
+        return _gzip_head(path, label), True
     if label.lower().endswith(".gz"):
         raise BadUpload(f"{label} ends in .gz but is not gzip-compressed; rename it to .csv or compress it with gzip.")
+    if size > MAX_FILE_MB * 2**20:
+        raise _too_big(label, size)
     with path.open("rb") as f:
         return f.read(HEAD_BYTES), False
 
@@ -154,7 +201,10 @@ def header_columns(head: bytes, encoding: str, delimiter: str) -> list[str]:
     Names are compared ignoring case, as DuckDB does.
     """
     lines = _decode(head, encoding).splitlines()
-    names = next(csv.reader(lines[:1], delimiter=delimiter), [])
+    try:
+        names = next(csv.reader(lines[:1], delimiter=delimiter), [])
+    except csv.Error:
+        names = lines[0].split(delimiter) if lines else []
     out: list[str] = []
     seen: set[str] = set()
     for i, raw in enumerate(names, start=1):
@@ -312,8 +362,16 @@ class Staged:
 def stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | None, stage_map: StageMap) -> Staged:
     """Read, parse and validate a file into the temporary table ``parsed`` on cursor ``cur``.
 
-    Nothing in the workspace is touched; the caller stores ``parsed`` or drops the cursor.
+    Nothing in the workspace is touched; the caller stores ``parsed`` or drops the cursor. Any
+    error of DuckDB's on the way is the file's: it becomes a :class:`BadUpload` sentence.
     """
+    try:
+        return _stage(cur, info, mapping, stage_map)
+    except duckdb.Error as exc:
+        raise BadUpload(_csv_error_message(exc, info.label)) from None
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | None, stage_map: StageMap) -> Staged:
     label = info.label
     mapping = mapping or suggest_mapping(info.columns)
     check_mapping(mapping, info.columns, label)
@@ -327,7 +385,7 @@ def stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | Non
     except duckdb.Error as exc:
         if info.encoding == "utf-8" and "unicode" in str(exc).lower():
             info = FileInfo(info.path, label, "latin-1", info.delimiter, info.quote, info.escape, info.columns)
-            return stage(cur, info, mapping, stage_map)
+            return _stage(cur, info, mapping, stage_map)
         raise BadUpload(_csv_error_message(exc, label)) from None
     malformed = cur.execute(
         "SELECT count(DISTINCT line), list(DISTINCT line ORDER BY line)[1:5] FROM ingest_rejects"
