@@ -19,7 +19,9 @@ Rules chosen where DOMAIN.md leaves room (the tests pin each one):
   time is at or before ``as_of``.
 - Periods run from the one holding the dataset's first event to the one holding ``as_of``, the
   same with and without a segment filter. In the last period, "active at b" is the state after
-  everything up to ``as_of``, and value at b counts the revenue up to ``as_of``.
+  everything up to ``as_of``, and the value at its end is measured just after ``as_of`` (revenue
+  in ``(as_of - 365 days, as_of]``): measured at b, an unfinished period would lose a year-old
+  slice of revenue with nothing new to replace it and show a contraction that did not happen.
 - Anything that happens at instant x (acquisition, reactivation, loss) belongs to the period
   holding x, and the state "at a" counts only what happened strictly before a: a window that ends
   exactly at a still holds the customer at a.

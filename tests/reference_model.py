@@ -169,6 +169,11 @@ class Period:
     label: str
     start: datetime  # a, inclusive
     end: datetime  # b, exclusive
+    value_end: datetime | None = None  # where the value at the end is measured (see periods_between)
+
+    def __post_init__(self) -> None:
+        if self.value_end is None:
+            self.value_end = self.end
 
     def holds(self, t: datetime) -> bool:
         return self.start <= t < self.end
@@ -188,9 +193,13 @@ def period_of(t: datetime, grain: str) -> Period:
 
 
 def periods_between(first: datetime, last: datetime, grain: str) -> list[Period]:
+    """The periods from first's to last's (last = as_of). The last period's value at its end is
+    measured just after as_of: revenue in (as_of - 365 days, as_of], not in [b - 365 days, b),
+    which would drop the revenue of (as_of - 365 days, b - 365 days) with nothing to replace it."""
     periods = [period_of(first, grain)]
     while not periods[-1].holds(last):
         periods.append(period_of(periods[-1].end, grain))
+    periods[-1].value_end = min(periods[-1].end, last + timedelta(microseconds=1))
     return periods
 
 
@@ -348,13 +357,13 @@ def movements_table(customers: list[Customer], periods: list[Period]) -> list[di
             if cls in count:
                 count[cls] += 1
             if cls == NEW:
-                new_value += value_at(c, p.end)
+                new_value += value_at(c, p.value_end)
             elif cls == REACTIVATED:
-                reactivation_value += value_at(c, p.end)
+                reactivation_value += value_at(c, p.value_end)
             elif cls == CHURNED:
                 churned_value += value_at(c, p.start)
             elif cls == RETAINED:
-                change = value_at(c, p.end) - value_at(c, p.start)
+                change = value_at(c, p.value_end) - value_at(c, p.start)
                 if change > 0:
                     expansion += change
                 elif change < 0:
@@ -373,7 +382,7 @@ def movements_table(customers: list[Customer], periods: list[Period]) -> list[di
                 "expansion": expansion,
                 "contraction": contraction,
                 "churned_value": churned_value,
-                "value_end": sum((value_at(c, p.end) for c in customers), ZERO),
+                "value_end": sum((value_at(c, p.value_end) for c in customers), ZERO),
                 "revenue": sum((revenue_between(c, p.start, p.end) for c in customers), ZERO),
             }
         )
@@ -408,7 +417,7 @@ def stage_table(customers: list[Customer], periods: list[Period], journey: Journ
             if cls in (NEW, REACTIVATED):
                 cell = flows[(i, gained_at(c, p, cls, journey))]
                 cell["gained"] += 1
-                cell["gained_value"] += value_at(c, p.end)
+                cell["gained_value"] += value_at(c, p.value_end)
             elif cls == CHURNED:
                 cell = flows[(i, lost_at(c, p, journey))]
                 cell["lost"] += 1

@@ -3,16 +3,17 @@
 -- and the instants that attribution needs (acquisition, last reactivation, last loss in the period).
 -- "At a" is the state after everything strictly before a: a spell covers a when it started
 -- strictly before a and has no loss, or a loss at or after a.
--- value_c(t) = revenue in [t - 365 days, t) when active at t, else 0. It is read off one running
+-- value_c(t) = revenue in [t - 365 days, t) when active at t, else 0 (at the end of the period
+-- holding as_of, t is just after as_of: see periods.sql). It is read off one running
 -- sum per customer over their revenue and two probes per instant t (at t and at t - 365 days),
 -- probes sorting before revenue at the same instant: value = sum before t - sum before t - 365 d.
 WITH touching AS (
-    SELECT s.customer_id, p.period_idx, p.a, p.b, s.spell_no, s.start_ts, s.loss_ts
+    SELECT s.customer_id, p.period_idx, p.a, p.b, p.value_at_b, s.spell_no, s.start_ts, s.loss_ts
     FROM model_spells s
     JOIN model_periods p ON s.start_ts < p.b AND (s.loss_ts IS NULL OR s.loss_ts >= p.a)
 ),
 states AS (
-    SELECT customer_id, period_idx, any_value(a) AS a, any_value(b) AS b,
+    SELECT customer_id, period_idx, any_value(a) AS a, any_value(b) AS b, any_value(value_at_b) AS value_at_b,
         bool_or(start_ts < a AND (loss_ts IS NULL OR loss_ts >= a)) AS active_a,
         bool_or(loss_ts IS NULL OR loss_ts >= b) AS active_b,
         bool_or(spell_no = 1 AND start_ts >= a) AS acquired_in,
@@ -26,7 +27,7 @@ probes AS (
     -- boundary i is the start of period i (and the end of period i - 1)
     SELECT customer_id, period_idx AS boundary, a AS t FROM states WHERE active_a
     UNION
-    SELECT customer_id, period_idx + 1 AS boundary, b AS t FROM states WHERE active_b
+    SELECT customer_id, period_idx + 1 AS boundary, value_at_b AS t FROM states WHERE active_b
 ),
 revenue AS (
     SELECT e.customer_id, e.ts, sum(e.revenue) AS amount
