@@ -182,6 +182,11 @@ def ranking(results: Results, quarter: str, by: str = "value") -> pd.DataFrame:
     return df[RANKING_COLUMNS]
 
 
+def has_baseline(ranked: pd.DataFrame) -> bool:
+    """Whether the ranked period has baselines to compare with (every period but the data's first)."""
+    return bool(ranked["baseline_lost"].notna().any())
+
+
 def lost_more_than_baseline(ranked: pd.DataFrame, by: str = "value") -> pd.DataFrame:
     """The rows of :func:`ranking` whose ``excess_lost_value`` (``by="value"``) or ``excess_lost``
     (``by="customers"``) is above 0: the stages that lost more than usual."""

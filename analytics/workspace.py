@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from analytics import ingest as _ingest
+from analytics import priorities
 from analytics.db import connect, quote_ident
 from analytics.errors import DatasetNotFound, WorkspaceError
 from analytics.mapping import Mapping
@@ -243,6 +244,7 @@ class Workspace:
             try:
                 cur.execute(f"DROP TABLE IF EXISTS {ds.table}")
                 cur.execute("DELETE FROM datasets WHERE name = ?", [name])
+                priorities.delete_dataset_plans(cur, name)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -254,7 +256,14 @@ class Workspace:
             self.dataset(name)
             if new_name != name and cur.execute("SELECT 1 FROM datasets WHERE name = ?", [new_name]).fetchone():
                 raise WorkspaceError(f"A dataset called {new_name!r} already exists; choose another name.")
-            cur.execute("UPDATE datasets SET name = ? WHERE name = ?", [new_name, name])
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute("UPDATE datasets SET name = ? WHERE name = ?", [new_name, name])
+                priorities.rename_dataset_plans(cur, name, new_name)  # the quarterly plans follow the name
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
 
     def set_stage_map(self, name: str, stage_map: StageMap) -> Dataset:
         """Replace a dataset's stage map (no re-upload); its report's Unmapped list and warnings follow."""

@@ -96,10 +96,11 @@ def impact_heatmap(stages: pd.DataFrame, stage_names: list[str], periods: list[s
     if data.empty or data.isna().all().all():
         return _empty("Impact by stage and period", "Baselines need at least two periods of data.")
     limit = max(1.0, float(data.abs().max().max()))
-    text = data.map(lambda v: "" if pd.isna(v) else (signed(round(v, 2), money) if value else f"{round(v, 1):+.1f}"))
+    text = data.map(lambda v: "" if pd.isna(v) else signed(round(v), money) if value else signed(round(v, 1), lambda x: f"{x:.1f}"))
     number = "%{z:+,.0f} a year" if value else "%{z:+.1f} customers"
     fig = go.Figure(go.Heatmap(
-        z=data.values, x=list(data.columns), y=list(data.index), zmin=-limit, zmax=limit,
+        # stage names are user text and plotly reads tags (<a href>, <b>) in labels: escaped, shown as typed
+        z=data.values, x=list(data.columns), y=[html.escape(s) for s in data.index], zmin=-limit, zmax=limit,
         colorscale=[[0, LOSS], [0.5, "#f5f5f5"], [1, GAIN]], text=text.values, texttemplate="%{text}",
         hovertemplate="%{y}, %{x}: " + number + " against baseline<extra></extra>", hoverongaps=False,
         colorbar=dict(title="money a year" if value else "customers"),
@@ -117,7 +118,7 @@ def journey_flow(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figu
     stages = [s for s in stage_names if s in rows.index]
     if not stages or (rows.loc[stages, "entered"].sum() == 0 and rows["lost"].sum() == 0):
         return _empty("Journey flow", "Nobody entered a stage or was lost in this period.")
-    labels = [f"{s} ({count(rows.loc[s, 'entered'])} entered)" for s in stages] + ["Lost"]
+    labels = [f"{html.escape(s)} ({count(rows.loc[s, 'entered'])} entered)" for s in stages] + ["Lost"]
     lost_node = len(stages)
     source, target, value, color = [], [], [], []
     for i, s in enumerate(stages):
@@ -148,12 +149,14 @@ def funnel(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figure:
     for s in stages:
         conv, med = rows.loc[s, "conversion"], rows.loc[s, "median_days_to_advance"]
         part = count(rows.loc[s, "entered"])
+        if s == stage_names[-1]:  # no later stage to advance to
+            conv = med = float("nan")
         if not pd.isna(conv):
             part += f" entered, {conv * 100:.0f}% advanced"
         if not pd.isna(med):
             part += f", median {med:.1f} days"
         text.append(part)
-    fig = go.Figure(go.Bar(x=entered, y=stages, orientation="h", marker_color="#64b5f6", text=text,
+    fig = go.Figure(go.Bar(x=entered, y=[html.escape(s) for s in stages], orientation="h", marker_color="#64b5f6", text=text,
                            textposition="auto", hovertemplate="%{y}: %{x:,} people entered<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="people entering the stage for the first time")
@@ -171,7 +174,7 @@ def forest(drivers: pd.DataFrame, stage: str | None = None) -> go.Figure:
         return _empty("Touchpoints and loss", "Not enough data: every touchpoint has fewer than 30 customers on one side.")
     colors = [LOSS if lo > 1 else GAIN if hi < 1 else NEUTRAL for lo, hi in zip(tested.ci_low, tested.ci_high, strict=True)]
     fig = go.Figure(go.Scatter(
-        x=tested.risk_ratio, y=tested.event, mode="markers",
+        x=tested.risk_ratio, y=[html.escape(e) for e in tested.event], mode="markers",
         marker=dict(color=colors, size=11),
         error_x=dict(type="data", symmetric=False, array=tested.ci_high - tested.risk_ratio,
                      arrayminus=tested.risk_ratio - tested.ci_low, color="#78909c", thickness=1.5),
@@ -209,3 +212,28 @@ def retention_heatmap(cohorts: pd.DataFrame, grain: str) -> go.Figure:
     fig.update_xaxes(title_text=f"{grain}s since acquisition", type="category")
     return _layout(fig, f"Retention by acquisition cohort: share still active at the end of each {grain}",
                    max(320, 22 * len(labels) + 120))
+
+
+def priority_trend(ranked: pd.DataFrame, periods: list[str]) -> go.Figure:
+    """Yearly value each stage lost beyond its baseline in each of the last quarters (the ``trend``
+    lists of ``analytics.priorities.ranking``): above 0 the stage lost more than usual. Stages that
+    never lost anything in these quarters are left out; the top-ranked stage is drawn thickest."""
+    import html  # plotly reads tags in trace names: stage names are user text
+
+    title = f"Value lost beyond baseline, last {len(periods)} quarters (money a year; above 0: more than usual)"
+    rows = [r for _, r in ranked.iterrows() if any(not pd.isna(v) and round(v, 2) != 0 for v in r["trend"])]
+    if not periods or not rows:
+        return _empty(title, "Nothing lost beyond a baseline in these quarters (the first quarter has no baseline).")
+    fig = go.Figure()
+    for r in rows:
+        top = r["rank"] == ranked["rank"].min()
+        fig.add_scatter(
+            x=periods, y=list(r["trend"]), name=html.escape(str(r["stage"])), mode="lines+markers",
+            line=dict(width=3.5 if top else 1.8), hovertemplate="%{x}: %{y:+,.0f} a year beyond baseline<extra>%{fullData.name}</extra>",
+        )
+    fig.add_hline(y=0, line_color="#78909c", line_dash="dash")
+    fig.update_xaxes(type="category", title_text="quarter")
+    fig.update_yaxes(title_text="value lost - baseline (a year)")
+    _layout(fig, title, height=340)
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.25))
+    return fig

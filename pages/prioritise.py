@@ -1,0 +1,108 @@
+"""Prioritise: the quarterly meeting. Which stage lost most beyond its baseline, and who fixes it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import priorities
+from analytics.errors import JourneyLedgerError
+from analytics.export import to_csv
+from ui.format import md
+from ui.state import sidebar, workspace
+from views import charts
+from views import prioritise as tables
+
+RANK_BY = {"value": "Value lost beyond baseline", "customers": "Customers lost beyond baseline"}
+
+st.title("Prioritise: which stage to fix first")
+ws = workspace()
+view = sidebar(ws, grain="quarter")
+if view is None:
+    st.stop()
+
+res, ds, quarter = view.results, view.dataset, view.period
+segment = f" · segment: {md(view.segment)}" if view.segment else ""
+st.caption(f"{md(ds.name)} · quarter {quarter}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
+
+by = st.radio("Rank by", list(RANK_BY), format_func=RANK_BY.get, key="rank_by", horizontal=True,
+              help="Value: the yearly worth of the customers lost beyond the stage's baseline. "
+                   "Customers: how many more customers than usual the stage lost.")
+ranked = priorities.ranking(res, quarter, by=by)
+periods = priorities.trend_periods(res, quarter)
+
+st.subheader("Stages ranked by what they lost beyond their baseline")
+if not priorities.has_baseline(ranked):
+    st.info(f"{quarter} is the first quarter of the data: there is no baseline to compare with yet. "
+            "Choose a later quarter in the sidebar.")
+elif priorities.lost_more_than_baseline(ranked, by).empty:
+    st.info(f"No stage lost more than its baseline in {quarter}: nothing stands out to fix this quarter.")
+st.dataframe(
+    tables.ranking_table(ranked),
+    hide_index=True, width="stretch", key="ranking",
+    column_config={
+        "rank": st.column_config.NumberColumn("Rank", format="%d"),
+        "stage": "Stage",
+        "lost": st.column_config.NumberColumn("Lost (customers)", format="%d"),
+        "baseline_lost": st.column_config.NumberColumn("Baseline lost (customers)", format="%.1f"),
+        "excess_lost": st.column_config.NumberColumn("Lost beyond baseline (customers)", format="%+.1f"),
+        "lost_value": st.column_config.NumberColumn("Value lost (money a year)", format="%,.0f"),
+        "baseline_lost_value": st.column_config.NumberColumn("Baseline value lost (money a year)", format="%,.0f"),
+        "excess_lost_value": st.column_config.NumberColumn("Value lost beyond baseline (money a year)", format="%,.0f"),
+        "confidence": st.column_config.TextColumn(
+            "Confidence", help="One-sided Poisson test of losing at least this many customers when the baseline is "
+                               "the expected count: high p < 0.01, medium p < 0.1, else low."),
+        "touchpoint": st.column_config.TextColumn(
+            "Top touchpoint (risk ratio, 95% interval, q)", width="large",
+            help="The stage's touchpoint with the highest risk ratio of loss whose interval lies above 1, "
+                 "over every customer up to the as-of date. An association, not proof of cause."),
+        "trend": st.column_config.LineChartColumn(f"Value lost beyond baseline, {periods[0]} to {periods[-1]}"),
+    },
+)
+st.caption(
+    "Baseline: the mean of the previous quarters (up to " + str(res.settings.baseline) + "). Value: the yearly worth "
+    "(revenue of the last 365 days) of the customers lost at the stage. Customers acquired and lost inside the same "
+    "quarter are not counted as lost (DOMAIN.md). Touchpoints are associations with loss, not proof of cause."
+)
+st.plotly_chart(charts.priority_trend(ranked, periods), width="stretch", key="trend")
+
+st.subheader(f"The plan for {quarter}")
+plan_key = (ds.name, quarter)
+if st.session_state.get("plan_for") != plan_key:  # another dataset or quarter: drop edits made to the last one
+    st.session_state.pop("plan_editor", None)
+    st.session_state["plan_for"] = plan_key
+plan = priorities.with_plan(ranked, priorities.load_plan(ws, ds.name, quarter))
+edited = st.data_editor(
+    tables.plan_table(plan),
+    key="plan_editor", hide_index=True, width="stretch", num_rows="fixed",
+    disabled=["rank", "stage", "excess_lost", "excess_lost_value", "confidence"],
+    column_config={
+        "rank": st.column_config.NumberColumn("Rank", format="%d"),
+        "stage": "Stage",
+        "excess_lost": st.column_config.NumberColumn("Lost beyond baseline (customers)", format="%+.1f"),
+        "excess_lost_value": st.column_config.NumberColumn("Value lost beyond baseline (money a year)", format="%,.0f"),
+        "confidence": "Confidence",
+        "owner": st.column_config.TextColumn("Owner", max_chars=priorities.MAX_OWNER),
+        "effort": st.column_config.SelectboxColumn("Effort", options=list(priorities.EFFORTS)),
+        "notes": st.column_config.TextColumn("Notes", width="large", max_chars=priorities.MAX_NOTES),
+    },
+)
+if st.button("Save plan", key="save_plan", type="primary"):
+    try:
+        stored = priorities.save_plan(ws, ds.name, quarter, edited)
+    except JourneyLedgerError as exc:
+        st.error(md(exc))
+    else:
+        st.success(f"Plan for {quarter} saved: {stored} stages with an owner, effort or notes.")
+
+final = priorities.with_plan(ranked, edited)
+left, right = st.columns(2)
+left.download_button(
+    "Download the ranking and plan (CSV)", to_csv(priorities.export_table(final, periods)),
+    file_name=f"priorities-{quarter}.csv", mime="text/csv", key="download_csv", on_click="ignore",
+)
+right.download_button(
+    "Download for the meeting notes (Markdown)",
+    priorities.to_markdown(final, ds.name, quarter, segment=view.segment, as_of=res.settings.as_of),
+    file_name=f"priorities-{quarter}.md", mime="text/markdown", key="download_md", on_click="ignore",
+)
+st.caption("The downloads hold the plan as it is in the editor, saved or not.")

@@ -1,0 +1,156 @@
+"""The Prioritise page, opened headless with AppTest on the bundled sample: the ranking, the plan,
+the downloads."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from analytics import priorities
+from analytics.model import Settings, compute
+from analytics.stagemap import load_stage_map
+from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
+from tests.conftest import ROOT
+
+AS_OF = date(2026, 10, 31)  # the sample's last day: the sidebar's default end date
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """A workspace holding the sample as 'Sample', and the model's quarterly results for it."""
+    path = tmp_path_factory.mktemp("prioritise") / "ws.duckdb"
+    ws = Workspace(path, seed_sample=False)
+    ws.ingest(SAMPLE_FILE, "Sample", stage_map=load_stage_map(SAMPLE_STAGES))
+    res = compute(ws, "Sample", Settings(grain="quarter", as_of=AS_OF))
+    ws.close()
+    return path, res
+
+
+@pytest.fixture
+def page(sample, monkeypatch):
+    """page(**query) -> an AppTest of app.py on the Prioritise page of the sample workspace."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(sample[0]))
+
+    def _page(**query) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.switch_page("pages/prioritise.py")
+        for k, v in query.items():
+            at.query_params[k] = v
+        return at
+
+    return _page
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """The files the page offers for download, by name (recorded as Streamlit stores them)."""
+    files: dict[str, bytes] = {}
+    real = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            files[filename] = path_or_data
+        return real(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def ranking_shown(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if d.editing_mode == "read_only" and "excess_lost_value" in d.value.columns)
+
+
+def test_2026_q2_ranks_what_the_model_says(page, sample):
+    at = page(period="2026-Q2").run()
+    ok(at)
+    shown = ranking_shown(at)
+    expected = priorities.ranking(sample[1], "2026-Q2")
+    numbers = ["rank", "lost", "baseline_lost", "excess_lost", "lost_value", "baseline_lost_value", "excess_lost_value"]
+    pd.testing.assert_frame_equal(shown[["stage", *numbers, "confidence"]].reset_index(drop=True),
+                                  expected[["stage", *numbers, "confidence"]], check_dtype=False)
+    # ...which are the stage table's numbers for the quarter
+    model = sample[1].stages.set_index(["period", "stage"]).loc["2026-Q2"]
+    for r in shown.itertuples():
+        assert r.lost == model.at[r.stage, "lost"]
+        assert r.lost_value == pytest.approx(model.at[r.stage, "lost_value"])
+        assert r.excess_lost_value == pytest.approx(model.at[r.stage, "lost_value"] - model.at[r.stage, "baseline_lost_value"])
+    # Onboard lost by far the most customers beyond its baseline (37 against 2.3, planted effect a)...
+    onboard = shown.set_index("stage").loc["Onboard"]
+    assert (onboard.lost, round(onboard.excess_lost, 1), onboard.confidence) == (37, 34.7, "high")
+    assert onboard.touchpoint.startswith("setup_error (risk ratio 1.97")
+    assert onboard.trend[-1] == pytest.approx(onboard.excess_lost_value, abs=0.01)
+    # ...but Use and Renew lost more yearly value beyond theirs: a few valuable customers
+    assert list(shown["stage"][:3]) == ["Use", "Renew", "Onboard"]
+    assert [round(v) for v in shown["excess_lost_value"][:3]] == [40637, 13266, 8609]
+
+    at.radio(key="rank_by").set_value("customers").run()
+    ok(at)
+    assert ranking_shown(at)["stage"].iloc[0] == "Onboard"
+    assert at.data_editor(key="plan_editor").value["stage"].iloc[0] == "Onboard"  # the plan follows the ranking
+
+
+def test_edit_save_reopen_and_download(page, sample, downloads):
+    at = page(period="2026-Q2").run()
+    ok(at)
+    editor = at.data_editor(key="plan_editor").value
+    row = list(editor["stage"]).index("Onboard")
+    assert editor.columns.tolist() == ["rank", "stage", "owner", "effort", "notes", "excess_lost_value", "excess_lost", "confidence"]
+    at.session_state["plan_editor"] = {
+        "edited_rows": {row: {"owner": "Ana | CX", "effort": "M", "notes": "=HYPERLINK(\"http://x\")\nsecond line"}},
+        "added_rows": [], "deleted_rows": [],
+    }
+    at.button(key="save_plan").click().run()
+    ok(at)
+    assert [s.value for s in at.success] == ["Plan for 2026-Q2 saved: 1 stages with an owner, effort or notes."]
+
+    # downloads: the CSV is formula-safe, the Markdown holds the table
+    csv = pd.read_csv(io.StringIO(downloads["priorities-2026-Q2.csv"].decode()))
+    onboard = csv.set_index("stage").loc["Onboard"]
+    assert onboard.notes == "'=HYPERLINK(\"http://x\")\nsecond line" and onboard.owner == "Ana | CX"
+    assert onboard.lost == 37 and onboard["excess_lost_value 2026-Q2"] == pytest.approx(8609.33, abs=0.01)
+    md = downloads["priorities-2026-Q2.md"].decode()
+    assert md.startswith("# Priorities for 2026-Q2: Sample\n")
+    assert ("| 3 | Onboard | 37 vs 2.3 (+34.7) | 9,031 vs 422 (+8,609) | high | setup_error (risk ratio 1.97, "
+            "95% interval 1.78 to 2.17, q below 0.001) | Ana \\| CX | M | =HYPERLINK(\"http://x\")<br>second line |") in md
+
+    # another quarter in the same session: the edits made to 2026-Q2 do not follow
+    at.selectbox(key="qp_period").set_value("2026-Q1").run()
+    ok(at)
+    assert at.data_editor(key="plan_editor").value["owner"].eq("").all()
+    assert at.session_state["plan_editor"]["edited_rows"] == {}
+
+    # a new session sees the saved plan, for this quarter only
+    again = page(period="2026-Q2").run()
+    ok(again)
+    saved = again.data_editor(key="plan_editor").value.set_index("stage")
+    assert (saved.at["Onboard", "owner"], saved.at["Onboard", "effort"]) == ("Ana | CX", "M")
+    assert saved.at["Onboard", "notes"] == "=HYPERLINK(\"http://x\")\nsecond line"
+    assert saved.drop(index="Onboard")["owner"].eq("").all()
+    other = page(period="2026-Q1").run()
+    ok(other)
+    assert other.data_editor(key="plan_editor").value["owner"].eq("").all()
+    ws = Workspace(sample[0], seed_sample=False)
+    try:
+        assert priorities.load_plan(ws, "Sample", "2026-Q2")[["stage", "owner", "effort"]].to_dict("records") == [
+            {"stage": "Onboard", "owner": "Ana | CX", "effort": "M"}]
+    finally:
+        ws.close()
+
+
+def test_empty_states_are_explained(page):
+    at = page(period="2024-Q4").run()
+    ok(at)
+    assert any("first quarter of the data" in i.value for i in at.info)
+    at = page(period="2026-Q4").run()  # so far: every stage lost less value than its baseline
+    ok(at)
+    assert [i.value for i in at.info] == ["No stage lost more than its baseline in 2026-Q4: nothing stands out to fix this quarter."]
