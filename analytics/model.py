@@ -253,9 +253,14 @@ def add_driver_statistics(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_for(ws, dataset_name: str, settings: Settings | None = None) -> Model:
-    """A :class:`Model` of a stored dataset, on a new cursor of workspace ``ws``."""
-    ds = ws.dataset(dataset_name)
-    return Model(ws.cursor(), ds.events_table, ds.stage_map, settings or Settings())
+    """A :class:`Model` of a stored dataset, on a snapshot cursor of workspace ``ws``."""
+    cur = ws.snapshot()
+    try:
+        ds = ws.dataset(dataset_name, cur)
+        return Model(cur, ds.events_table, ds.stage_map, settings or Settings())
+    except BaseException:
+        cur.close()
+        raise
 
 
 @dataclass
@@ -278,9 +283,14 @@ def compute(ws, dataset_name: str, settings: Settings | None = None, stage_map: 
 
     ``stage_map`` replaces the dataset's own for this computation only (a preview of an edit).
     """
-    ds = ws.dataset(dataset_name)
+    cur = ws.snapshot()  # the catalogue row and the events it names, from one moment
+    try:
+        ds = ws.dataset(dataset_name, cur)
+    except BaseException:
+        cur.close()
+        raise
     stage_map = stage_map or ds.stage_map
-    with Model(ws.cursor(), ds.events_table, stage_map, settings or Settings()) as m:
+    with Model(cur, ds.events_table, stage_map, settings or Settings()) as m:
         return Results(
             settings=m.settings,
             stage_names=stage_map.stage_names,

@@ -142,6 +142,13 @@ class Workspace:
         cur.execute("SET TimeZone = 'UTC'")
         return cur
 
+    def snapshot(self) -> duckdb.DuckDBPyConnection:
+        """A cursor inside a read transaction: everything read on it comes from one moment, whatever
+        other sessions replace or delete meanwhile (DuckDB keeps old versions for open transactions)."""
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        return cur
+
     # ---- reading ---------------------------------------------------------------------------
 
     def datasets(self) -> list[Dataset]:
@@ -154,12 +161,18 @@ class Workspace:
     def names(self) -> list[str]:
         return [d.name for d in self.datasets()]
 
-    def dataset(self, name: str) -> Dataset:
-        """The dataset called ``name``; :class:`DatasetNotFound` says which names exist."""
-        with self.cursor() as cur:
-            cur.execute("SELECT * FROM datasets WHERE name = ?", [name])
-            row = cur.fetchone()
-            cols = [d[0] for d in cur.description]
+    def dataset(self, name: str, cur: duckdb.DuckDBPyConnection | None = None) -> Dataset:
+        """The dataset called ``name``; :class:`DatasetNotFound` says which names exist.
+
+        With ``cur``, read on that cursor (inside its transaction, so that the events table read
+        next is the one this catalogue row names even if another session replaces it meanwhile).
+        """
+        if cur is None:
+            with self.cursor() as own:
+                return self.dataset(name, own)
+        cur.execute("SELECT * FROM datasets WHERE name = ?", [name])
+        row = cur.fetchone()
+        cols = [d[0] for d in cur.description]
         if row is None:
             names = self.names()
             known = ", ".join(repr(n) for n in names) if names else "none yet"
