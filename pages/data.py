@@ -184,7 +184,9 @@ if current is not None:
 st.header("Upload an export")
 st.caption(
     "A CSV (or .csv.gz) with one row per customer event: who, when, what happened and, if any, "
-    "the money. Comma, semicolon or tab separated; UTF-8, UTF-16 or Latin-1."
+    "the money. Comma, semicolon or tab separated; UTF-8, UTF-16 or Latin-1. Up to "
+    f"{st.get_option('server.maxUploadSize'):,} MB here (the server's upload limit); for larger files use "
+    "`python -m analytics ingest FILE --name NAME` on the server."
 )
 uploaded = st.file_uploader("Event export", type=["csv", "gz", "tsv", "txt"], key="upload")
 
@@ -293,5 +295,5 @@ if uploaded is not None:
                 st.rerun()
 
 if st.session_state.get("last_ingest") and current is not None and current.name == st.session_state["last_ingest"]:
-    st.toast(f"Saved {current.name}: {current.rows_kept:,} rows kept, {current.report['rows_refused']:,} refused.")
+    st.toast(f"Saved {md(current.name)}: {current.rows_kept:,} rows kept, {current.report['rows_refused']:,} refused.")
     st.session_state["last_ingest"] = None

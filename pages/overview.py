@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.format import md
 from ui.state import sidebar, workspace
 from views import charts, narrative
 from views.format import count, money, percent
@@ -18,10 +19,10 @@ moves = res.movements.set_index("period", drop=False)
 row = moves.loc[view.period]
 position = list(moves.index).index(view.period)
 prev = moves.iloc[position - 1] if position > 0 else None
-segment = f" · segment: {view.segment}" if view.segment else ""
-st.caption(f"{view.dataset.name} · {view.grain} {view.period}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
+segment = f" · segment: {md(view.segment)}" if view.segment else ""
+st.caption(f"{md(view.dataset.name)} · {view.grain} {view.period}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
 
-st.subheader(narrative.headline(row))
+st.subheader(md(narrative.headline(row)))
 
 
 def delta(now, before, fmt):
@@ -58,7 +59,7 @@ right.plotly_chart(charts.value_waterfall(row), width="stretch", key="waterfall_
 
 st.markdown("**What changed**")
 for sentence in narrative.movement_sentences(row):
-    st.markdown("- " + sentence)
+    st.markdown("- " + md(sentence))
 
 period_stages = res.stages[res.stages.period == view.period]
 hurt, helped = narrative.stage_sentences(period_stages, res.settings.baseline, view.grain)
@@ -67,14 +68,14 @@ with left:
     st.markdown("**Stages that hurt most** (against their own baseline)")
     if hurt:
         for s in hurt:
-            st.markdown("- " + s)
+            st.markdown("- " + md(s))
     else:
         st.markdown("- No stage did worse than its baseline.")
 with right:
     st.markdown("**Stages that helped most**")
     if helped:
         for s in helped:
-            st.markdown("- " + s)
+            st.markdown("- " + md(s))
     else:
         st.markdown("- No stage did better than its baseline.")
 

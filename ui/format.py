@@ -11,7 +11,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def md(text: object) -> str:
     """User-supplied text made inert for ``st.markdown``: every Markdown character escaped.
 
-    Streamlit never renders HTML from markdown without ``unsafe_allow_html``; escaping also stops
+    Streamlit renders no HTML from markdown unless a page asks it to (none does); escaping also stops
     a file or event name from turning into a link, an image or a heading.
     """
     return _MD_SPECIAL.sub(r"\\\1", str(text))
