@@ -57,8 +57,8 @@ CORPUS = [
     Case("binary.csv", bytes(range(256)) * 8, True, ("not a text file",)),
     Case("bomb.csv.gz", b"", True, ("compression bomb",)),
     Case("not-gzip.csv.gz", (H + "a,2026-01-01,x,1\n").encode(), True, ("ends in .gz but is not gzip-compressed",)),
-    Case("hostile-names.csv", ('"; drop table datasets; --",<script>alert(1)</script>,customer_id,timestamp,event,revenue\n'
-                               '1,2,a,2026-01-01,x,1\n').encode(), False, (), 1),
+    Case("hostile-names.csv", (b'"; drop table datasets; --",<script>alert(1)</script>,customer_id,timestamp,event,revenue\n'
+                               b'1,2,a,2026-01-01,x,1\n'), False, (), 1),
     Case("formula-cells.csv", (H + "=cmd|' /C calc'!A0,2026-01-01,+SUM(A1),1\n@me,2026-01-01,-x,2\n").encode(), False, (), 2),
 ]
 
