@@ -28,8 +28,10 @@ Rules chosen where DOMAIN.md leaves room (the tests pin each one):
 - A customer's segment is the last non-empty one seen up to ``as_of`` (ties: the file's order).
 - A stage written in the data counts when the stage map knows it; otherwise the event's stage in
   the map; otherwise ``Unmapped``.
-- Drivers leave out churn events (being exposed to ``cancel`` is the loss itself); the population
-  is every acquired customer with an event in the stage; ``value_at_stake`` is the revenue in
+- Drivers leave out churn events (being exposed to ``cancel`` is the loss itself), as touchpoints
+  and as a way into a stage: the population is every acquired customer with a non-churn event in
+  the stage (else everyone whose only Renew event is ``cancel`` would sit, lost, among the
+  unexposed and make every Renew touchpoint look protective); ``value_at_stake`` is the revenue in
   ``(as_of - 365 days, as_of]`` of the exposed customers still active at ``as_of``, the yearly
   worth that the touchpoint's risk bears on. Ratios are empty below 30 customers in either group.
 - The p-value is the pooled two-proportion z-test on the raw counts (1.0 when everyone or no one

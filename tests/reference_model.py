@@ -501,7 +501,8 @@ def drivers_table(customers: list[Customer], journey: Journey, as_of: datetime) 
     rows = []
     for s in journey.stages:
         events = sorted(set(journey.stage_events[s]) - journey.churn_events)
-        population = [c for c in acquired if any(e.stage == s for e in c.events)]
+        # a churn event is the outcome itself: it does not put anyone into a stage's population
+        population = [c for c in acquired if any(e.stage == s and e.event not in journey.churn_events for e in c.events)]
         for name in events:
             exposed = [c for c in population if any(e.stage == s and e.event == name for e in c.events)]
             exposed_ids = {c.customer_id for c in exposed}

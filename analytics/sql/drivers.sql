@@ -1,5 +1,5 @@
 -- Touchpoints and loss (DOMAIN.md, drivers): for each stage s and each non-churn event e that the
--- stage map lists under s, the acquired customers with an event in s, split into those exposed to
+-- stage map lists under s, the acquired customers with a non-churn event in s, split into those exposed to
 -- e (in s) and the rest, and how many of each were ever lost up to as_of. The statistics (risk
 -- ratio, interval, p and q values) are computed from these counts in analytics/model.py.
 -- value_at_stake: the yearly worth of the exposed customers still active at as_of, their revenue
@@ -16,7 +16,9 @@ worth AS (
     GROUP BY e.customer_id
 ),
 in_stage AS (
-    SELECT DISTINCT e.customer_id, e.stage FROM model_ev e SEMI JOIN customers c USING (customer_id) WHERE e.pos > 0
+    -- a churn event is the outcome itself: it does not put anyone into a stage's population
+    SELECT DISTINCT e.customer_id, e.stage FROM model_ev e SEMI JOIN customers c USING (customer_id)
+    WHERE e.pos > 0 AND NOT e.is_churn
 ),
 population AS (
     SELECT i.stage, count(*) AS n, count(*) FILTER (WHERE c.ever_lost) AS n_lost
