@@ -21,7 +21,7 @@ st.caption(f"{md(view.dataset.name)} · {view.grain} {view.period}{segment} · a
 
 # The stage follows the period's worst stage until someone picks another one.
 stages = res.stage_names
-worst = tables.worst_stage(res.stages[res.stages.period == view.period], stages)
+worst = tables.worst_stage(res.stages, view.period, stages)
 picked = st.session_state.get("drivers_stage")
 if picked not in stages or picked == st.session_state.get("drivers_stage_default"):
     st.session_state["drivers_stage"] = worst
@@ -40,11 +40,12 @@ st.info(
 
 rows = tables.stage_drivers(res.drivers, stage)
 n, n_lost = tables.population(rows)
+share = percent(n_lost / n) if n else "-"
 st.caption(
-    f"Population: the {count(n)} acquired customers with an event in {md(stage)} up to {as_of}. Outcome: lost at least "
-    f"once up to {as_of}, as {count(n_lost)} of them were ({percent(n_lost / n) if n else '-'}). Drivers use the whole history up to "
-    f"the as-of date, not only {view.period}: the period only chooses the stage shown first. Churn events are left "
-    "out, since being exposed to them is the loss itself."
+    f"Population: the {count(n)} acquired customers with an event in {md(stage)} up to {as_of}. Outcome: lost at "
+    f"least once up to {as_of}, as {count(n_lost)} of them were ({share}). Drivers use the whole history up to the "
+    f"as-of date, not only {view.period}: the period only chooses the stage shown first. Churn events are not "
+    "tested as touchpoints, since being exposed to them is the loss itself."
 )
 if rows.empty:
     st.info(f"{md(stage)} has no touchpoints to test: its events are all churn events, or it has none.")

@@ -19,6 +19,7 @@ segment = f" · segment: {md(view.segment)}" if view.segment else ""
 st.caption(f"{md(view.dataset.name)} · {grain} {view.period}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
 
 period_stages = res.stages[res.stages.period == view.period]
+entered, advanced, gained, lost = (period_stages[c].sum() for c in ("entered", "advanced", "gained", "lost"))
 
 st.subheader(f"Stages in {view.period}")
 st.dataframe(
@@ -29,16 +30,18 @@ st.caption(
     f"Impact = (gained - baseline gained) - (lost - baseline lost): above 0 the stage helped the asset this {grain} "
     f"(green), below 0 it hurt (red), against the mean of the previous {k} {grain}s (fewer at the start of the data). "
     "Value impact is the same in yearly value. Entered: people whose first event in the stage falls in the "
-    f"{grain}; advanced: those of them with a later event in a later stage. A lost customer counts at the stage of "
-    "their last event before the loss and takes their yearly worth (revenue of the last 365 days) with them."
+    f"{grain}; advanced: those of them with a later event in a later stage (none after the last stage), up to the "
+    "as-of date, so the latest periods show less advancement: their people have had less time. "
+    "A lost customer counts at the stage of their last event before the loss and takes their yearly worth "
+    "(revenue of the last 365 days) with them."
 )
 notes = []
 if not tables.has_baseline(period_stages):
     notes.append(f"{view.period} is the first {grain} of the data and baselines need at least two periods, "
                  "so impact is blank: choose a later period to see which stages helped or hurt.")
-if period_stages["lost"].sum() == 0:
+if lost == 0:
     notes.append(f"No customers were lost in {view.period}.")
-if period_stages["gained"].sum() == 0:
+if gained == 0:
     notes.append(f"No customers were gained or won back in {view.period}.")
 for note in notes:
     st.info(note)
@@ -47,7 +50,7 @@ st.subheader("Impact over time")
 shown = view.periods_shown()
 if not tables.has_baseline(res.stages[res.stages.period.isin(shown)]):
     st.info(f"Baselines need at least two periods: up to {view.period} there is no earlier {grain} to compare "
-            "with. Choose a later period or an earlier start date.")
+            "with. Choose a later period.")
 else:
     measure = st.radio("Impact in", ["customers", "value"], key="journey_heatmap_measure", horizontal=True,
                        format_func={"customers": "customers", "value": "yearly value"}.get)
@@ -55,15 +58,14 @@ else:
                     width="stretch", key="journey_heatmap")
 
 st.subheader(f"Journey flow in {view.period}")
-entered, lost = period_stages["entered"].sum(), period_stages["lost"].sum()
-if entered == 0 and lost == 0:
-    st.info(f"Nobody entered a stage for the first time and no customers were lost in {view.period}.")
+left, right = st.columns(2)
+if advanced == 0 and lost == 0:
+    left.info(f"Nobody moved on to a later stage and no customers were lost in {view.period}: no flow to draw.")
 else:
-    left, right = st.columns(2)
     left.plotly_chart(charts.journey_flow(period_stages, res.stage_names), width="stretch", key="journey_flow")
     if lost == 0:
         left.caption("No customers were lost in this period, so the flow has no red links.")
-    if entered == 0:
-        right.info(f"Nobody entered a stage for the first time in {view.period}.")
-    else:
-        right.plotly_chart(charts.funnel(period_stages, res.stage_names), width="stretch", key="journey_funnel")
+if entered == 0:
+    right.info(f"Nobody entered a stage for the first time in {view.period}.")
+else:
+    right.plotly_chart(charts.funnel(period_stages, res.stage_names), width="stretch", key="journey_funnel")

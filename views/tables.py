@@ -70,9 +70,9 @@ def _signed_money(x) -> str:
     return "-" if _missing(x) else signed(round(float(x)), _money)
 
 
-def _sign_colour(x) -> str:
-    """Green above 0 (helped), red below (hurt), nothing at 0 or without a baseline."""
-    if _missing(x) or round(float(x), 2) == 0:
+def _sign_colour(x, digits: int = 1) -> str:
+    """Green above 0 (helped), red below (hurt), nothing at 0 as shown (``digits``) or without a baseline."""
+    if _missing(x) or round(float(x), digits) == 0:
         return ""
     return HELPED if x > 0 else HURT
 
@@ -89,7 +89,8 @@ def stage_table(period_stages: pd.DataFrame, stage_names: list[str], goals: dict
 
     One row per stage in journey order with its customer goal, ``Unmapped`` last; ``Unmapped``
     has only gained and lost numbers (events no stage claims have no entry or advancement), so its
-    entry columns read "-". Impact and value impact are signed and coloured: green helped, red hurt.
+    entry columns read "-", as do the advancement columns of the last stage (nothing comes after
+    it). Impact and value impact are signed and coloured: green helped, red hurt.
     """
     df = in_journey_order(period_stages, stage_names)
     df = df.assign(goal=df["stage"].map(goals).fillna(""))
@@ -97,6 +98,8 @@ def stage_table(period_stages: pd.DataFrame, stage_names: list[str], goals: dict
     entry = ["entered", "advanced", "conversion", "median_days_to_advance"]
     df[entry] = df[entry].astype("float64")
     df.loc[unmapped, entry] = float("nan")
+    if stage_names:  # the last stage has no later stage to advance to: "0 advanced" would read as a failure
+        df.loc[df["stage"] == stage_names[-1], entry[1:]] = float("nan")
     df.loc[unmapped, "goal"] = "(events that no stage of the map claims)"
     table = df[list(STAGE_COLUMNS)].rename(columns=STAGE_COLUMNS)
     c = STAGE_COLUMNS
@@ -108,7 +111,9 @@ def stage_table(period_stages: pd.DataFrame, stage_names: list[str], goals: dict
         c["baseline_gained"]: _one_decimal, c["baseline_lost"]: _one_decimal,
         c["impact"]: _signed_one_decimal, c["value_impact"]: _signed_money,
     }
-    return table.style.format(fmt).map(_sign_colour, subset=[c["impact"], c["value_impact"]])
+    return (table.style.format(fmt)
+            .map(_sign_colour, subset=[c["impact"]])
+            .map(_sign_colour, digits=0, subset=[c["value_impact"]]))
 
 
 def has_baseline(period_stages: pd.DataFrame) -> bool:
@@ -116,19 +121,23 @@ def has_baseline(period_stages: pd.DataFrame) -> bool:
     return bool(period_stages["impact"].notna().any())
 
 
-def worst_stage(period_stages: pd.DataFrame, stage_names: list[str]) -> str | None:
-    """The stage that hurt the asset most in the period: the most negative impact, then the most
-    negative value impact, then journey order. Without a baseline (the first period), the stage
-    that lost the most customers. ``Unmapped`` is never chosen; None without stages."""
-    rows = in_journey_order(period_stages, stage_names)
-    rows = rows[rows["stage"] != UNMAPPED]
-    if rows.empty:
-        return stage_names[0] if stage_names else None
-    if has_baseline(rows):
-        ranked = rows.dropna(subset=["impact"]).sort_values(["impact", "value_impact"], kind="stable")
+def worst_stage(stages: pd.DataFrame, period: str, stage_names: list[str]) -> str | None:
+    """The stage that hurt the asset most in ``period``: the most negative impact, then the most
+    negative value impact, then journey order. Without a baseline (the data's first period), the
+    stage that lost the most customers in the period, or else in the whole data (as the drivers
+    are). ``Unmapped`` is never chosen; None without stages."""
+    if not stage_names:
+        return None
+    rows = stages[stages["stage"].isin(stage_names)]
+    now = in_journey_order(rows[rows["period"] == period], stage_names)
+    if has_baseline(now):
+        ranked = now.dropna(subset=["impact"]).sort_values(["impact", "value_impact"], kind="stable")
+    elif now["lost"].sum() > 0:
+        ranked = now.sort_values(["lost", "lost_value"], ascending=False, kind="stable")
     else:
-        ranked = rows.sort_values(["lost", "lost_value"], ascending=False, kind="stable")
-    return str(ranked.iloc[0]["stage"])
+        totals = rows.groupby("stage", sort=False)[["lost", "lost_value"]].sum().reset_index()
+        ranked = in_journey_order(totals, stage_names).sort_values(["lost", "lost_value"], ascending=False, kind="stable")
+    return str(ranked.iloc[0]["stage"]) if len(ranked) else stage_names[0]
 
 
 def stage_drivers(drivers: pd.DataFrame, stage: str) -> pd.DataFrame:

@@ -1,0 +1,149 @@
+"""The Drivers page, opened headless with AppTest: the stage choice, the forest plot and the ranked table.
+
+On the bundled sample the page shows the model's drivers (planted effect c: complaints go with
+loss in Use); on the tiny worked example no group reaches 30 customers, and the page says so.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+from analytics.model import Settings, compute
+from analytics.workspace import Workspace
+from tests.pages_helpers import example_workspace, open_page, sample_workspace
+
+RATIO = "Risk ratio (95% interval)"
+
+
+def page(path, monkeypatch, period: str | None = None) -> AppTest:
+    """The Drivers page on the workspace at ``path``, for ``?period=`` when given."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
+    return open_page("drivers", **({"period": period} if period else {}))
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def driver_table(at: AppTest):
+    """The touchpoint table as data (raw) and as the reader sees it (shown), by touchpoint, in page order."""
+    assert len(at.dataframe) == 1
+    element = at.dataframe[0]
+    raw = element.value.set_index("Touchpoint", drop=False)
+    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
+    return raw, shown.set_index("Touchpoint", drop=False)
+
+
+def ratio_text(r) -> str:
+    return f"{r.risk_ratio:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f})"
+
+
+def has_forest(at: AppTest) -> bool:
+    return any(c.proto.id.endswith("-drivers_forest") for c in at.get("plotly_chart"))
+
+
+def association_note(at: AppTest) -> bool:
+    return any(i.value.startswith("These are associations, not proof of cause") for i in at.info)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample ingested once, and the model's results the page should show (as of its last day)."""
+    path = sample_workspace(tmp_path_factory.mktemp("sample"))
+    ws = Workspace(path, seed_sample=False)
+    expected = {seg: compute(ws, "Sample", Settings(as_of=date(2026, 10, 31), segment=seg)) for seg in (None, "Enterprise")}
+    ws.close()
+    return path, expected
+
+
+@pytest.fixture
+def sample_page(sample, monkeypatch):
+    path, _ = sample
+    return lambda period=None: page(path, monkeypatch, period)
+
+
+def test_sample_use_complaint_is_the_top_row(sample, sample_page):
+    _, expected = sample
+    model = expected[None].drivers.set_index(["stage", "event"])
+    at = ok(sample_page("2026-04").run())
+    assert at.selectbox(key="drivers_stage").value == "Onboard"  # the most negative impact in 2026-04
+    assert association_note(at) and has_forest(at)
+    at.selectbox(key="drivers_stage").set_value("Use").run()
+    raw, shown = driver_table(ok(at))
+    complaint = model.loc[("Use", "complaint")]
+    assert raw.index[0] == "complaint"
+    assert shown.loc["complaint", RATIO] == ratio_text(complaint) == "2.78 (2.43 to 3.18)"
+    assert raw.loc["complaint", ["Exposed (customers)", "Not exposed (customers)"]].tolist() == [233, 2408]
+    assert shown.loc["complaint", ["Lost of exposed", "Lost of not exposed", "p-value", "q-value"]].tolist() == [
+        "135 (57.9%)", "502 (20.8%)", "< 0.001", "< 0.001"]
+    assert raw.loc["complaint", "q-value"] == pytest.approx(complaint.q_value)
+    assert raw.loc["complaint", "Value at stake (a year)"] == pytest.approx(complaint.value_at_stake)
+    ranked = expected[None].drivers.query("stage == 'Use'").sort_values("risk_ratio", ascending=False)
+    assert list(raw.index) == list(ranked.event)  # ranked by risk ratio, every Use touchpoint has one
+    assert "the 2,641 acquired customers with an event in Use" in at.caption[1].value
+    assert any("not proof of cause" in i.value for i in at.info)
+    colour = at.dataframe[0].proto.arrow_data.styler.styles
+    assert "#ffebee" in colour and "#e8f5e9" in colour  # complaint above 1, login below
+
+
+def test_the_stage_follows_the_period_until_one_is_picked(sample, sample_page):
+    _, expected = sample
+    stages = expected[None].stages
+    at = ok(sample_page().run())
+    last = at.selectbox(key="qp_period").value
+    october = stages[(stages.period == last) & (stages.stage != "Unmapped")].sort_values(["impact", "value_impact"])
+    assert at.selectbox(key="drivers_stage").value == october.stage.iloc[0]
+    at.selectbox(key="qp_period").set_value("2026-04").run()
+    assert ok(at).selectbox(key="drivers_stage").value == "Onboard"
+    assert driver_table(at)[0].index[0] == "setup_error"
+    at.selectbox(key="drivers_stage").set_value("Renew").run()
+    at.selectbox(key="qp_period").set_value("2026-03").run()
+    assert ok(at).selectbox(key="drivers_stage").value == "Renew"  # picked by hand: it stays
+    raw, shown = driver_table(at)
+    top = expected[None].drivers.query("stage == 'Renew'").sort_values("risk_ratio", ascending=False).iloc[0]
+    assert (raw.index[0], shown.iloc[0][RATIO]) == (top.event, ratio_text(top))
+
+
+def test_sample_segment_filter(sample, sample_page):
+    _, expected = sample
+    model = expected["Enterprise"].drivers.set_index(["stage", "event"])
+    at = ok(sample_page("2026-04").run())
+    at.selectbox(key="drivers_stage").set_value("Use").run()
+    at.selectbox(key="qp_segment").set_value("Enterprise").run()
+    raw, shown = driver_table(ok(at))
+    assert "segment: Enterprise" in at.caption[0].value
+    for event in raw.index:
+        r = model.loc[("Use", event)]
+        assert raw.loc[event, ["Exposed (customers)", "Not exposed (customers)"]].tolist() == [r.exposed, r.unexposed]
+        assert shown.loc[event, RATIO] == ("not enough data" if r.exposed < 30 or r.unexposed < 30 else ratio_text(r))
+    assert raw.loc["complaint", "Exposed (customers)"] < 233  # a part of the whole sample's complainers
+
+
+def test_tiny_example_has_not_enough_data(tmp_path, monkeypatch):
+    at = ok(page(example_workspace(tmp_path), monkeypatch, "2026-03").run())
+    assert at.selectbox(key="drivers_stage").value == "Use"  # impact -2 in March, the most negative
+    raw, shown = driver_table(at)
+    assert list(raw.index) == ["login", "support_ticket"]
+    assert list(shown[RATIO]) == ["not enough data"] * 2 and list(shown["p-value"]) == ["-"] * 2
+    assert shown.loc["login", ["Lost of exposed", "Value at stake (a year)"]].tolist() == ["1 (100.0%)", "160"]
+    assert not has_forest(at) and association_note(at)
+    assert any(i.value.startswith("Not enough data for a risk ratio in Use") for i in at.info)
+
+    at.selectbox(key="qp_period").set_value("2026-01").run()  # no baseline, nobody lost
+    assert ok(at).selectbox(key="drivers_stage").value == "Use"  # the stage that lost most in the whole data
+
+    for stage in ["Discover", "Buy", "Onboard", "Renew"]:
+        at.selectbox(key="drivers_stage").set_value(stage).run()
+        raw, shown = driver_table(ok(at))
+        assert len(raw) and set(shown[RATIO]) == {"not enough data"}, stage
+    assert raw.loc["renewal", ["Exposed (customers)", "Not exposed (customers)"]].tolist() == [1, 0]  # A only
+    at.selectbox(key="drivers_stage").set_value("Buy").run()
+    raw, shown = driver_table(ok(at))
+    assert shown.loc["purchase", ["Lost of exposed", "Lost of not exposed", "Value at stake (a year)"]].tolist() == [
+        "3 (75.0%)", "0", "360"]

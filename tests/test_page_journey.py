@@ -1,0 +1,207 @@
+"""The Journey page, opened headless with AppTest: the stage table, the impact heatmap, the flow.
+
+Two datasets: the worked example of DOMAIN.md (every number checked by hand) and the bundled
+sample (the page shows the model's numbers, planted effect a: Onboard hurts most in 2026-04).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+from analytics.model import Settings, compute
+from analytics.stagemap import parse_stage_map
+from analytics.workspace import Workspace
+from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
+from tests.pages_helpers import example_workspace, open_page, sample_workspace
+
+
+def page(path, monkeypatch, period: str | None = None) -> AppTest:
+    """The Journey page on the workspace at ``path``, for ``?period=`` when given."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
+    return open_page("journey", **({"period": period} if period else {}))
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def stage_table(at: AppTest):
+    """The stage table as the model's numbers (raw) and as the reader sees it (shown), by stage."""
+    assert len(at.dataframe) == 1
+    element = at.dataframe[0]
+    raw = element.value.set_index("Stage", drop=False)
+    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
+    return raw, shown.set_index("Stage", drop=False)
+
+
+def charts(at: AppTest) -> dict[str, go.Figure]:
+    """The page's plotly figures by key."""
+    return {c.proto.id.split("-")[-1]: pio.from_json(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def array(data) -> np.ndarray:
+    """A plotly array: a list, or the typed array plotly writes for numpy data (base64 "bdata")."""
+    if isinstance(data, dict):
+        shape = tuple(int(n) for n in str(data.get("shape", "-1")).split(","))
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).reshape(shape)
+    return np.asarray(data, dtype=float)
+
+
+def heatmap(at: AppTest) -> pd.DataFrame:
+    """The impact heatmap's cells: stage by period."""
+    trace = charts(at)["journey_heatmap"].data[0]
+    return pd.DataFrame(array(trace.z), index=list(trace.y), columns=list(trace.x))
+
+
+def infos(at: AppTest) -> list[str]:
+    return [i.value for i in at.info]
+
+
+@pytest.fixture
+def example(tmp_path, monkeypatch):
+    path = example_workspace(tmp_path)
+    return lambda period=None: page(path, monkeypatch, period)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample ingested once, and the model's results the page should show (as of its last day)."""
+    path = sample_workspace(tmp_path_factory.mktemp("sample"))
+    ws = Workspace(path, seed_sample=False)
+    expected = {seg: compute(ws, "Sample", Settings(as_of=date(2026, 10, 31), segment=seg)) for seg in (None, "Solo maker")}
+    ws.close()
+    return path, expected
+
+
+@pytest.fixture
+def sample_page(sample, monkeypatch):
+    path, _ = sample
+    return lambda period=None: page(path, monkeypatch, period)
+
+
+def test_march_shows_the_worked_losses(example):
+    at = ok(example("2026-03").run())
+    raw, shown = stage_table(at)
+    assert list(raw["Stage"]) == ["Discover", "Buy", "Onboard", "Use", "Renew", "Unmapped"]
+    assert raw.loc["Use", "Customer goal"] == "I want it to work when I need it."
+    use, renew = raw.loc["Use"], raw.loc["Renew"]
+    assert (use["Lost (customers)"], use["Lost value (a year)"], use["Impact (customers)"]) == (2, 130, -2)
+    assert (renew["Lost (customers)"], renew["Lost value (a year)"], renew["Impact (customers)"]) == (1, 200, -1)
+    assert raw.loc["Buy", "Impact (customers)"] == -1.5  # gained nobody against a baseline of 1.5
+    assert shown.loc["Use", ["Lost value (a year)", "Net (customers)", "Impact (customers)", "Value impact (a year)"]].tolist() == [
+        "130", "-2", "-2.0", "-130"]
+    assert shown.loc["Renew", "Impact (customers)"] == "-1.0" and shown.loc["Discover", "Impact (customers)"] == "0.0"
+    assert shown.loc["Unmapped", "Entered (people)"] == "-"  # events without a stage have no entries
+    assert "No customers were gained or won back in 2026-03." in infos(at)
+    assert raw.loc["Discover", "Entered (people)"] == 1  # D's first visit
+    assert set(charts(at)) == {"journey_heatmap", "journey_flow", "journey_funnel"}
+
+
+def test_impact_is_coloured_by_sign(example):
+    at = ok(example("2026-03").run())
+    styles = at.dataframe[0].proto.arrow_data.styler.styles
+    assert "#ffebee" in styles and "#e8f5e9" not in styles  # only losses against the baseline in March
+    at = ok(example("2026-04").run())
+    assert "#e8f5e9" in at.dataframe[0].proto.arrow_data.styler.styles
+
+
+def test_january_has_no_baseline_and_says_so(example):
+    at = ok(example("2026-01").run())
+    raw, shown = stage_table(at)
+    assert raw.loc["Discover", ["Entered (people)", "Advanced (people)", "Median days to advance"]].tolist() == [2, 2, 12]
+    assert raw.loc["Buy", ["Gained (customers)", "Gained value (a year)", "Median days to advance"]].tolist() == [2, 180, 18]
+    assert shown.loc["Buy", "Conversion (%)"] == "100.0%" and shown.loc["Buy", "Impact (customers)"] == "-"
+    notes = infos(at)
+    assert any("baselines need at least two periods" in n for n in notes)
+    assert any(n.startswith("Baselines need at least two periods") for n in notes)  # instead of an empty heatmap
+    assert "No customers were lost in 2026-01." in notes
+    assert "journey_heatmap" not in charts(at)
+
+
+def test_the_last_stage_has_nothing_to_advance_to(example):
+    at = ok(example("2026-02").run())
+    raw, shown = stage_table(at)
+    assert raw.loc["Renew", "Entered (people)"] == 1  # A's first renewal
+    assert shown.loc["Renew", ["Advanced (people)", "Conversion (%)"]].tolist() == ["-", "-"]
+    assert shown.loc["Buy", ["Entered (people)", "Advanced (people)", "Conversion (%)"]].tolist() == ["1", "1", "100.0%"]
+
+
+def test_user_text_is_escaped(tmp_path, monkeypatch):
+    path = tmp_path / "ws.duckdb"
+    ws = Workspace(path, seed_sample=False)
+    csv = tmp_path / "example.csv"
+    csv.write_text(WORKED_EXAMPLE)
+    ws.ingest(csv, "[Q1](http://x.test) *draft*", stage_map=parse_stage_map(WORKED_STAGES))
+    ws.close()
+    at = ok(page(path, monkeypatch, "2026-03").run())
+    assert at.caption[0].value.startswith(r"\[Q1\]\(http\:")  # no link, no emphasis
+    assert r"\*draft\*" in at.caption[0].value
+
+
+def test_changing_the_period_and_the_heatmap_measure(example):
+    at = ok(example().run())
+    assert at.selectbox(key="qp_period").value == "2026-03"  # the last complete month
+    at.selectbox(key="qp_period").set_value("2026-04").run()
+    ok(at)
+    raw, shown = stage_table(at)
+    assert raw.loc["Buy", ["Gained (customers)", "Gained value (a year)"]].tolist() == [2, 360]
+    assert shown.loc["Buy", "Impact (customers)"] == "+1.0" and shown.loc["Buy", "Net (customers)"] == "+2"
+    assert "No customers were lost in 2026-04." in infos(at)
+    assert "Nobody moved on to a later stage and no customers were lost in 2026-04: no flow to draw." in infos(at)
+    assert set(charts(at)) == {"journey_heatmap", "journey_funnel"}  # E entered Buy: a funnel, but no empty Sankey
+
+    heat = heatmap(at)
+    assert list(heat.columns) == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert list(heat.index) == ["Discover", "Buy", "Onboard", "Use", "Renew"]  # Unmapped never gained or lost anyone
+    assert heat["2026-01"].isna().all()  # no baseline in the first month
+    assert (heat.loc["Use", "2026-03"], heat.loc["Buy", "2026-04"]) == (-2, 1)
+    at.radio(key="journey_heatmap_measure").set_value("value").run()
+    heat = heatmap(ok(at))
+    assert (heat.loc["Use", "2026-03"], heat.loc["Renew", "2026-03"]) == (-130, -200)
+
+
+def test_sample_april_2026_onboard_hurts_most(sample, sample_page):
+    _, expected = sample
+    model = expected[None].stages.set_index(["period", "stage"])
+    at = ok(sample_page("2026-04").run())
+    raw, shown = stage_table(at)
+    assert list(raw["Stage"]) == ["Discover", "Evaluate", "Buy", "Onboard", "Use", "Renew", "Advocate", "Unmapped"]
+    assert raw["Impact (customers)"].idxmin() == "Onboard"
+    onboard = model.loc[("2026-04", "Onboard")]
+    assert raw.loc["Onboard", "Impact (customers)"] == pytest.approx(onboard.impact)
+    assert raw.loc["Onboard", "Lost (customers)"] == onboard.lost == 37
+    assert shown.loc["Onboard", "Impact (customers)"] == f"{onboard.impact:+.1f}" == "-28.3"
+    assert raw.loc["Onboard", "Value impact (a year)"] == pytest.approx(onboard.value_impact)
+    assert set(charts(at)) == {"journey_heatmap", "journey_flow", "journey_funnel"}
+    assert not infos(at)
+
+    heat = heatmap(at)
+    assert heat.columns[0] == "2024-11" and heat.columns[-1] == "2026-04"
+    assert heat.loc["Onboard", "2026-03"] == pytest.approx(model.loc[("2026-03", "Onboard")].impact)
+    assert heat.loc["Onboard", "2026-04"] == pytest.approx(onboard.impact)
+
+
+def test_sample_segment_filter(sample, sample_page):
+    _, expected = sample
+    model = expected["Solo maker"].stages.set_index(["period", "stage"])
+    at = ok(sample_page("2026-04").run())
+    at.selectbox(key="qp_segment").set_value("Solo maker").run()
+    raw, _ = stage_table(ok(at))
+    assert "segment: Solo maker" in at.caption[0].value
+    for stage in ["Buy", "Onboard", "Use"]:
+        row = model.loc[("2026-04", stage)]
+        assert raw.loc[stage, ["Lost (customers)", "Gained (customers)"]].tolist() == [row.lost, row.gained]
+        assert raw.loc[stage, "Impact (customers)"] == pytest.approx(row.impact)
+    assert raw["Impact (customers)"].idxmin() == "Onboard"
+    assert raw.loc["Onboard", "Lost (customers)"] == 34  # sample_data/README.md, planted effect a
