@@ -125,6 +125,18 @@ def cmd_stages(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    # The one command that writes views' output (plotly figures): imported here, so that the rest of
+    # analytics never imports plotly.
+    from views.report import write_report
+
+    out = Path(args.out)
+    grain = args.grain or ("quarter" if "-Q" in args.period else "month")
+    write_report(_workspace(args), args.dataset, args.period, out, grain=grain, segment=args.segment)
+    print(f"Report for {args.period} written to {out}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -179,6 +191,18 @@ def build_parser() -> argparse.ArgumentParser:
     from analytics import model_cli
 
     model_cli.add_commands(sub, common)
+
+    p = sub.add_parser(
+        "report", parents=[common], help="the customer-asset report of a period, as HTML or PDF",
+        description="Write the customer-asset report of a period (the Overview's figures; for a quarter, the "
+                    "prioritisation and its plan too) as a self-contained HTML file or a PDF.",
+    )
+    p.add_argument("--dataset", required=True, metavar="NAME", help="a dataset of the workspace")
+    p.add_argument("--period", required=True, metavar="PERIOD", help="2026-03 for a month, 2026-Q1 for a quarter")
+    p.add_argument("--grain", choices=["month", "quarter"], help="default: quarter for 2026-Q1, else month")
+    p.add_argument("--segment", metavar="NAME", help="only customers of this segment")
+    p.add_argument("--out", required=True, metavar="FILE", help="FILE.html or FILE.pdf")
+    p.set_defaults(func=cmd_report)
 
     return parser
 

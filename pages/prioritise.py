@@ -7,6 +7,7 @@ import streamlit as st
 from analytics import priorities
 from analytics.errors import JourneyLedgerError
 from analytics.export import to_csv
+from ui.downloads import report_buttons
 from ui.format import md
 from ui.state import sidebar, workspace
 from views import charts
@@ -106,3 +107,6 @@ right.download_button(
     file_name=f"priorities-{quarter}.md", mime="text/markdown", key="download_md", on_click="ignore",
 )
 st.caption("The downloads hold the plan as it is in the editor, saved or not.")
+st.subheader("The quarterly pack")
+st.caption(f"The customer-asset report of {quarter} with this ranking and the saved plan, to send or print.")
+report_buttons(view, "the quarterly pack")

@@ -1,0 +1,170 @@
+"""The report that leaves the app: its figures are the model's, it is self-contained, the PDF reads right."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pytest
+
+from analytics import priorities
+from analytics.cli import main
+from analytics.model import Settings, compute
+from analytics.stagemap import load_stage_map
+from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
+from views import narrative
+from views.cards import cards
+from views.format import count, money
+
+
+class Page(HTMLParser):
+    """Collects the cards, tables and headline of a report by their data- attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.cards, self.tables, self.scripts_with_src, self.links = {}, {}, [], []
+        self._card = self._field = self._table = None
+        self._row = None
+        self._headline = False
+        self.headline = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script" and "src" in a:
+            self.scripts_with_src.append(a["src"])
+        if tag in ("link", "img", "iframe") and (a.get("href") or a.get("src")):
+            self.links.append(a.get("href") or a.get("src"))
+        if "data-card" in a:
+            self._card = a["data-card"]
+            self.cards[self._card] = {}
+        if self._card and a.get("class") in ("value", "delta good", "delta bad", "delta "):
+            self._field = a["class"].split()[0]
+        if "data-table" in a:
+            self._table = a["data-table"]
+            self.tables[self._table] = []
+        if self._table and tag == "tr":
+            self._row = []
+        if "data-headline" in a:
+            self._headline = True
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self._field = None
+            self._headline = False
+        if tag == "tr" and self._table is not None and self._row is not None:
+            self.tables[self._table].append(self._row)
+            self._row = None
+        if tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._field and self._card:
+            self.cards[self._card][self._field] = data
+        if self._row is not None and data.strip():
+            self._row.append(data)
+        if self._headline:
+            self.headline += data
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    ws = Workspace(tmp_path_factory.mktemp("report") / "ws.duckdb", seed_sample=False)
+    ws.ingest(SAMPLE_FILE, "Ledgerly <b>&</b> Co", stage_map=load_stage_map(SAMPLE_STAGES))
+    yield ws
+    ws.close()
+
+
+def report(ws, tmp_path, period, *args) -> tuple[str, Page]:
+    out = tmp_path / "r.html"
+    path = str(ws.path)
+    assert main(["report", "--dataset", "Ledgerly <b>&</b> Co", "--period", period, "--out", str(out),
+                 "--workspace", path, *args]) == 0
+    html = out.read_text()
+    page = Page()
+    page.feed(html)
+    return html, page
+
+
+@pytest.fixture
+def closed(sample):
+    """The module's workspace with its connection closed (the command line opens the file itself)."""
+    path = sample.path
+    sample.close()
+    yield Workspace(path, seed_sample=False)
+
+
+def test_the_figures_are_the_models(closed, tmp_path):
+    ws = closed
+    res = compute(ws, "Ledgerly <b>&</b> Co", Settings())
+    ws.close()
+    html, page = report(ws, tmp_path, "2026-03")
+    row = res.movements.set_index("period", drop=False).loc["2026-03"]
+    assert page.headline == narrative.headline(row)
+    expected = {c.label: c.value for c in cards(res.movements, "2026-03")}
+    assert {k: v["value"] for k, v in page.cards.items()} == expected
+    assert page.cards["Active customers"]["value"] == count(row.customers_end)
+    assert page.cards["Asset value (a year)"]["value"] == money(row.value_end)
+    stages = {r[0]: r for r in page.tables["stages"][1:]}
+    model = res.stages[res.stages.period == "2026-03"].set_index("stage")
+    assert list(stages) == list(model.index)
+    assert stages["Onboard"][3] == count(model.loc["Onboard", "lost"])
+    assert stages["Onboard"][5] == f"{model.loc['Onboard', 'impact']:+.1f}"
+    drivers = page.tables["drivers"]
+    assert drivers[1][:2] == ["Use", "complaint"]
+    assert "These are associations, not proof of cause" in html
+    assert "Ledgerly &lt;b&gt;&amp;&lt;/b&gt; Co: customer asset report, 2026-03" in html  # the name as text, not markup
+    assert "churn window" in html and "trailing 365 days" in html
+
+
+def test_self_contained(closed, tmp_path):
+    ws = closed
+    ws.close()
+    html, page = report(ws, tmp_path, "2026-03")
+    assert page.scripts_with_src == [] and page.links == []
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert not re.search(r"@import|url\(\s*['\"]?https?:", html)
+    assert html.count('class="figure"') == 3
+
+
+def test_quarter_report_carries_the_plan(closed, tmp_path):
+    ws = closed
+    priorities.save_plan(ws, "Ledgerly <b>&</b> Co", "2026-Q2",
+                         [{"stage": "Onboard", "owner": "Ana", "effort": "M", "notes": "<script>fix</script> the wizard"}])
+    ws.close()
+    html, page = report(ws, tmp_path, "2026-Q2")
+    plan = {r[1]: r for r in page.tables["plan"][1:]}
+    assert plan["Onboard"][-3:] == ["Ana", "M", "<script>fix</script> the wizard"]
+    assert "&lt;script&gt;fix&lt;/script&gt;" in html and "<script>fix" not in html
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("chromium"),
+                    reason="pdftotext and chromium come with bash scripts/test.sh")
+def test_pdf_pages_and_text(closed, tmp_path):
+    ws = closed
+    ws.close()
+    out = tmp_path / "pack.pdf"
+    assert main(["report", "--dataset", "Ledgerly <b>&</b> Co", "--period", "2026-Q2", "--out", str(out),
+                 "--workspace", str(ws.path)]) == 0
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 3 <= pages <= 6
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    for words in ["customer asset report, 2026-Q2", "In 2026-Q2 the customer asset grew", "Where the asset was won and lost",
+                  "Touchpoints that go with losing customers", "Which stage to fix first", "Definitions"]:
+        assert words in text
+    # page breaks fall between blocks: each page starts with a heading, a chart title or a table, not mid-row
+    for page_text in text.split("\f")[1:-1]:
+        assert page_text.strip(), "an empty page"
+
+
+def test_bad_requests_are_refused_with_a_sentence(closed, tmp_path, capsys):
+    ws = closed
+    ws.close()
+    assert main(["report", "--dataset", "Ledgerly <b>&</b> Co", "--period", "2031-01", "--out", str(tmp_path / "r.html"),
+                 "--workspace", str(ws.path)]) == 1
+    assert "has no month '2031-01'; its months run from 2024-11 to 2026-10." in capsys.readouterr().err
+    assert main(["report", "--dataset", "Ledgerly <b>&</b> Co", "--period", "2026-03", "--out", str(tmp_path / "r.docx"),
+                 "--workspace", str(ws.path)]) == 1
+    assert "can be written as .html or .pdf" in capsys.readouterr().err
