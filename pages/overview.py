@@ -42,21 +42,14 @@ for sentence in narrative.movement_sentences(row):
 
 period_stages = res.stages[res.stages.period == view.period]
 hurt, helped = narrative.stage_sentences(period_stages, res.settings.baseline, view.grain)
-left, right = st.columns(2)
-with left:
-    st.markdown("**Stages that hurt most** (against their own baseline)")
-    if hurt:
-        for s in hurt:
-            st.markdown("- " + md(s))
-    else:
-        st.markdown("- No stage did worse than its baseline.")
-with right:
-    st.markdown("**Stages that helped most**")
-    if helped:
-        for s in helped:
-            st.markdown("- " + md(s))
-    else:
-        st.markdown("- No stage did better than its baseline.")
+blocks = [
+    ("**Stages that hurt most** (against their own baseline)", hurt, "No stage did worse than its baseline."),
+    ("**Stages that helped most**", helped, "No stage did better than its baseline."),
+]
+for column, (title, sentences, none) in zip(st.columns(2), blocks, strict=True):
+    column.markdown(title)
+    for s in sentences or [none]:
+        column.markdown("- " + md(s))
 
 shown = [p for p in view.periods_shown()][-12:]
 st.plotly_chart(charts.trend(res.movements[res.movements.period.isin(shown)]), width="stretch", key="trend")

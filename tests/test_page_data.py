@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from analytics.stagemap import parse_stage_map
 from analytics.workspace import Workspace
-from tests.conftest import ROOT, WORKED_EXAMPLE, WORKED_STAGES
+from tests.pages_helpers import example_workspace, open_page, plain
 
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    """An AppTest of app.py on a workspace of its own holding the worked example."""
-    path = tmp_path / "ws.duckdb"
-    ws = Workspace(path, seed_sample=False)
-    csv = tmp_path / "example.csv"
-    csv.write_text(WORKED_EXAMPLE)
-    ws.ingest(csv, "Example", stage_map=parse_stage_map(WORKED_STAGES))
-    ws.close()
-    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.switch_page("pages/data.py")
-    return at
-
-
-def plain(markdown: str) -> str:
-    """Text as a reader sees it: the page escapes Markdown characters in user text."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """The Data page on a workspace of its own holding the worked example (tmp_path / example.duckdb)."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(example_workspace(tmp_path)))
+    return open_page("data")
 
 
 def metrics(at) -> dict[str, str]:
@@ -99,7 +82,7 @@ def test_stage_map_edit_previews_then_saves(app, tmp_path):
     assert cards["Active customers at the end"] == "2"
     at.button(key="save_stage_map").click().run()
     assert not at.exception
-    ws = Workspace(tmp_path / "ws.duckdb", seed_sample=False)
+    ws = Workspace(tmp_path / "example.duckdb", seed_sample=False)
     try:
         assert ws.dataset("Example").stage_map.churn_after_days == 400
         assert ws.dataset("Example").stage_map.stage_names == ["Discover", "Buy", "Onboard", "Use", "Renew"]

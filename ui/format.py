@@ -1,4 +1,4 @@
-"""Plain-text formatting for the pages: numbers with units, ISO dates, escaped user text."""
+"""Formatting for the pages: ISO dates and escaped user text (numbers: :mod:`views.format`)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,6 @@ def md(text: object) -> str:
     a file or event name from turning into a link, an image or a heading.
     """
     return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
-def count(n: int | float | None, unit: str = "") -> str:
-    if n is None:
-        return "-"
-    s = f"{n:,.0f}"
-    return f"{s} {unit}".strip()
 
 
 def when(t: datetime | str | None) -> str:

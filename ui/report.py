@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.format import count, md, when
+from ui.format import md, when
+from views.format import count
 
 
 def render_report(report: dict) -> None:
