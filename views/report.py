@@ -10,6 +10,7 @@ Every piece of user text (dataset, stage, event, segment names, plan notes) is H
 from __future__ import annotations
 
 import shutil
+import threading
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -196,7 +197,27 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path) -> None:
-    """Print the HTML report to PDF (A4) with the headless Chromium the browser tests use."""
+    """Print the HTML report to PDF (A4) with the headless Chromium the browser tests use.
+
+    Runs on a thread of its own: Playwright's synchronous API refuses to start inside a thread
+    that already runs an event loop (a test session's browser, a server's).
+    """
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            _print_pdf(html_path, pdf_path)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=work, name="report-pdf")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _print_pdf(html_path: Path, pdf_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -210,7 +231,6 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> None:
                      margin={"top": "14mm", "bottom": "14mm", "left": "12mm", "right": "12mm"})
         finally:
             browser.close()
-
 
 
 def write_report(ws, dataset: str, period: str, out: Path, *, grain: str = "month", segment: str | None = None) -> Path:
