@@ -8,17 +8,29 @@ must be dynamic (a dataset's events table, a source column named by an upload) g
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
 import duckdb
 
 SQL_DIR = Path(__file__).with_name("sql")
+# DuckDB's own default is 80% of the machine's memory; a laptop running a browser and a dashboard
+# needs a bound. Past it, DuckDB spills to disk (sorts, joins, aggregates) instead of failing.
+MEMORY_LIMIT_ENV = "JOURNEY_LEDGER_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 def connect(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a DuckDB database with the session pinned to UTC."""
-    con = duckdb.connect(str(path))
+    """Open (creating if needed) a DuckDB database with the session pinned to UTC.
+
+    Memory is capped at ``$JOURNEY_LEDGER_MEMORY_LIMIT`` (default 2GB, DuckDB's syntax such as
+    ``4GB``); a workspace file spills to a ``<file>.tmp`` folder next to it.
+    """
+    config = {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
+    if str(path) != ":memory:":
+        config["temp_directory"] = str(Path(path).with_name(Path(path).name + ".tmp"))
+    con = duckdb.connect(str(path), config=config)
     con.execute("SET TimeZone = 'UTC'")
     return con
 

@@ -270,12 +270,17 @@ def _number(col: str) -> str:
         f"CASE WHEN regexp_full_match({bare}, '[-+]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') "
         f"THEN replace({bare}, ',', '') ELSE {bare} END"
     )
-    return f"try_cast({unthousand} AS {REVENUE_TYPE})"
+    # Most cells are plain numbers: cast them directly and clean only the rest (the regular
+    # expressions cost more than the whole read). A cell that casts as it is has no currency sign,
+    # comma or inner space, so cleaning it first would give the same number.
+    return f"coalesce(try_cast(trim({quote_ident(col)}) AS {REVENUE_TYPE}), try_cast({unthousand} AS {REVENUE_TYPE}))"
 
 
 def _customer(col: str) -> str:
     # Numeric ids exported through a spreadsheet come back as 17850.0: the same customer as 17850.
-    return f"nullif(regexp_replace(trim({quote_ident(col)}), '^(\\d+)\\.0+$', '\\1'), '')"
+    # (only a cell with a '.' can have that form: the others skip the regular expression)
+    raw = f"trim({quote_ident(col)})"
+    return f"nullif(CASE WHEN contains({raw}, '.') THEN regexp_replace({raw}, '^(\\d+)\\.0+$', '\\1') ELSE {raw} END, '')"
 
 
 def _source_expr(mapping: Mapping, canonical: str, params: list) -> str | None:
@@ -452,14 +457,35 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
             SELECT src_row, customer_id, ts, event, stage,
                    coalesce(revenue_or_null, 0)::{REVENUE_TYPE} AS revenue,
                    segment, channel, satisfaction,
-                   CASE WHEN first_reason IS NULL
-                         AND row_number() OVER (PARTITION BY first_reason IS NULL, {src_cols} ORDER BY src_row) > 1
-                        THEN 'duplicate' ELSE first_reason END AS reason
+                   first_reason AS reason,
+                   hash({src_cols}) AS row_hash
             FROM reasoned
         )
         SELECT * FROM final
     """
     cur.execute(query, params)
+    # Exact duplicates of an earlier usable row. Comparing every row's every column (a window
+    # partitioned by all of them) sorts the whole file; instead only the rows whose hash of the
+    # source columns repeats are compared, column by column, so a collision refuses nothing.
+    cur.execute(
+        f"""
+        UPDATE parsed SET reason = 'duplicate'
+        WHERE src_row IN (
+            WITH repeated AS (
+                SELECT row_hash FROM parsed WHERE reason IS NULL GROUP BY row_hash HAVING count(*) > 1
+            ),
+            candidates AS (
+                SELECT src_row FROM parsed WHERE reason IS NULL AND row_hash IN (SELECT row_hash FROM repeated)
+            ),
+            compared AS (
+                SELECT jl_row, row_number() OVER (PARTITION BY {src_cols} ORDER BY jl_row) AS n
+                FROM (SELECT rowid + 1 AS jl_row, {src_cols} FROM raw)
+                WHERE jl_row IN (SELECT src_row FROM candidates)
+            )
+            SELECT jl_row FROM compared WHERE n > 1
+        )
+        """
+    )
 
     refused = []
     by_reason = dict(

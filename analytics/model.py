@@ -3,10 +3,16 @@
 One call prepares, on its own cursor, a chain of temporary tables (one SQL file each, in
 ``analytics/sql``)::
 
-    model_ev                the events up to as_of of the chosen segment, stages resolved
+    model_chosen            the chosen segment's customers (only when a segment is chosen)
+    model_money             the events with revenue or a churn event, up to as_of, of those customers
     model_spells            activity spells per customer: start (acquisition or reactivation), loss
     model_periods           calendar months or quarters, half-open [a, b)
     model_customer_periods  each customer's state, class and value at the start and end of a period
+    model_ev                every event up to as_of of those customers, stages resolved (made on
+                            first use: only the stage table and the drivers read the whole log)
+
+The lifecycle reads only ``model_money`` (payments, refunds, cancels: a small share of a log), so
+the movements and the cohorts never pay for the visits, logins and tickets.
 
 and every table of the product reads from them: :func:`movements`, :func:`stage_table`,
 :func:`drivers`, :func:`cohorts`. Nothing walks customers in Python; pandas only carries the
@@ -132,9 +138,18 @@ class Model:
             cur.executemany("INSERT INTO model_churn_events VALUES (?)", [(e,) for e in sm.churn_events])
         as_of = s.as_of or datetime(1970, 1, 1)
         w = timedelta(days=s.churn_after_days)
+        self._chosen = ""
+        if s.segment is not None:
+            cur.execute(
+                "CREATE OR REPLACE TEMP TABLE model_chosen AS " + sql("model_chosen").format(events=events),
+                {"as_of": as_of, "segment": s.segment},
+            )
+            self._chosen = "SEMI JOIN model_chosen chosen ON chosen.customer_id = s.customer_id"
+        self._as_of = as_of
+        self._has_events = False
         cur.execute(
-            "CREATE OR REPLACE TEMP TABLE model_ev AS " + sql("model_events").format(events=events),
-            {"as_of": as_of, "segment": s.segment},
+            "CREATE OR REPLACE TEMP TABLE model_money AS " + sql("model_money").format(events=events, chosen=self._chosen),
+            {"as_of": as_of},
         )
         cur.execute("CREATE OR REPLACE TEMP TABLE model_spells AS " + sql("spells"), {"as_of": as_of, "w": w})
         cur.execute("CREATE OR REPLACE TEMP TABLE model_periods AS " + sql("periods"), {
@@ -144,8 +159,19 @@ class Model:
             cur.execute("DELETE FROM model_periods")
         cur.execute("CREATE OR REPLACE TEMP TABLE model_customer_periods AS " + sql("customer_periods"))
 
+    def _events(self) -> None:
+        """Make ``model_ev`` (every event of the chosen customers, stages resolved) once, on first use."""
+        if not self._has_events:
+            self.cur.execute(
+                "CREATE OR REPLACE TEMP TABLE model_ev AS " + sql("model_events").format(events=self.events, chosen=self._chosen),
+                {"as_of": self._as_of},
+            )
+            self._has_events = True
+
     def _df(self, name: str, params: dict | None, exact: bool) -> pd.DataFrame:
         """A query's result; money as ``Decimal`` objects when ``exact``, else as floats."""
+        if name in ("stage_table", "drivers"):
+            self._events()
         result = self.cur.sql(sql(name), params=params or {})
         if exact:
             return result.to_arrow_table().to_pandas()

@@ -31,7 +31,7 @@ probes AS (
 ),
 revenue AS (
     SELECT e.customer_id, e.ts, sum(e.revenue) AS amount
-    FROM model_ev e SEMI JOIN model_spells s ON s.customer_id = e.customer_id
+    FROM model_money e SEMI JOIN model_spells s ON s.customer_id = e.customer_id
     WHERE e.revenue <> 0
     GROUP BY e.customer_id, e.ts
 ),

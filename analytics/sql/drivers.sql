@@ -11,7 +11,7 @@ WITH customers AS (
 ),
 worth AS (
     SELECT e.customer_id, sum(e.revenue) AS value
-    FROM model_ev e SEMI JOIN customers c ON c.customer_id = e.customer_id AND c.active_now
+    FROM model_money e SEMI JOIN customers c ON c.customer_id = e.customer_id AND c.active_now
     WHERE e.ts > $as_of - INTERVAL 365 DAY
     GROUP BY e.customer_id
 ),

@@ -19,7 +19,7 @@ WITH per_period AS (
 ),
 revenue AS (
     SELECT p.period_idx, r.revenue
-    FROM (SELECT date_trunc($grain, ts) AS a, sum(revenue) AS revenue FROM model_ev GROUP BY 1) r
+    FROM (SELECT date_trunc($grain, ts) AS a, sum(revenue) AS revenue FROM model_money GROUP BY 1) r
     JOIN model_periods p USING (a)
 ),
 final AS (

@@ -8,10 +8,10 @@
 -- Spell 1 starts at acquisition; later spells start at reactivations.
 -- Parameters: $as_of TIMESTAMP, $w INTERVAL.
 WITH value_times AS (
-    SELECT DISTINCT customer_id, ts FROM model_ev WHERE is_value
+    SELECT DISTINCT customer_id, ts FROM model_money WHERE is_value
 ),
 churn_times AS (
-    SELECT DISTINCT customer_id, ts FROM model_ev WHERE is_churn
+    SELECT DISTINCT customer_id, ts FROM model_money WHERE is_churn
 ),
 with_next_churn AS (
     -- the first churn event at or after each value event
