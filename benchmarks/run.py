@@ -1,0 +1,231 @@
+"""``python -m benchmarks``: Journey Ledger against DuckDB alone and against pandas, at several sizes.
+
+For each size, an event log is made with the sample generator (``sample_data/generate.py``, the
+sample's stages, 24 months; people are chosen so that the log has about the size's number of
+events, at ~51 events per person) and every step runs ``--runs`` times, each in a fresh process
+(:mod:`benchmarks.steps`): the figure is the median time and the median peak resident memory of
+that process (Python, DuckDB and all).
+
+Steps: ingest (``Workspace.ingest``: read, check, store); the bare DuckDB ``CREATE TABLE AS SELECT *
+FROM read_csv(...)`` of the same file into a database file; the model commands from the stored
+events with nothing prepared before (movements, stages, drivers, cohorts, and ``overview``: all
+of them as the Overview page needs them, ``analytics.model.compute``); the page's model call
+``ui.state.results`` in a fresh process and then cached; one bare DuckDB window pass ordering every
+customer's events; the movements in plain pandas. Ratios, with their targets, follow the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ROOT / "sample_data" / "stages.toml"
+EVENTS_PER_PERSON = 51
+SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "100m": 100_000_000}
+COMMANDS = ("movements", "stages", "drivers", "cohorts", "overview")
+TARGETS = {  # ratio: (what, how compared, target)
+    "ingest": ("ingest / bare DuckDB read_csv into a file", "<=", 1.5),
+    "model": ("overview (all commands) / one bare window pass", "<=", 5.0),
+    "pandas": ("pandas movements / Journey Ledger movements", ">=", 3.0),
+}
+
+
+def parse_size(text: str) -> int:
+    """An event count: 100k, 1m, 10m, 100m or a number."""
+    return SIZES.get(text.lower()) or int(float(text))
+
+
+def label(events: int) -> str:
+    for name, n in SIZES.items():
+        if n == events:
+            return name.upper()
+    return f"{events:,}"
+
+
+def run_step(step: str, args: dict) -> dict:
+    """Run one step in a fresh process; its JSON result plus ``peak_mb`` (its own peak RSS)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), JOURNEY_LEDGER_SAMPLE="0")
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.steps", step, json.dumps(args)],
+                            stdout=out, stderr=err, cwd=ROOT, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    err.seek(0)
+    if proc.returncode != 0:
+        raise RuntimeError(f"step {step} failed ({proc.returncode}):\n{err.read().decode()[-3000:]}")
+    result = json.loads(out.read().decode().strip().splitlines()[-1])
+    result["peak_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return result
+
+
+def measure(step: str, args: dict, runs: int, log) -> dict:
+    """Median seconds (and cached seconds, load seconds) and median peak MB over ``runs`` processes."""
+    results = []
+    for i in range(runs):
+        r = run_step(step, args)
+        results.append(r)
+        log(f"    {step} {args.get('command', '')} run {i + 1}: {r['seconds']:.3f} s, {r['peak_mb']:.0f} MB")
+    out = {"seconds": statistics.median(r["seconds"] for r in results),
+           "peak_mb": statistics.median(r["peak_mb"] for r in results),
+           "all_seconds": [r["seconds"] for r in results]}
+    for extra in ("cached", "load"):
+        if extra in results[0]:
+            out[extra] = statistics.median(r[extra] for r in results)
+    return out
+
+
+def generate(events: int, folder: Path, log) -> tuple[Path, int]:
+    from sample_data.generate import write_csv
+
+    people = max(10, round(events / EVENTS_PER_PERSON))
+    path = folder / f"events_{people}_people.csv"
+    if not path.exists():
+        t = time.perf_counter()
+        tmp = path.with_suffix(".part")
+        write_csv(tmp, customers=people)
+        tmp.rename(path)
+        log(f"  generated {path} ({people:,} people) in {time.perf_counter() - t:.0f} s")
+    return path, people
+
+
+def bench_size(events: int, folder: Path, runs: int, log, skip_pandas: bool = False) -> dict:
+    csv, people = generate(events, folder, log)
+    ws = folder / f"ws_{people}.duckdb"
+    for p in (ws, Path(f"{ws}.wal")):
+        p.unlink(missing_ok=True)
+    base = {"csv": str(csv), "stages": str(STAGES), "workspace": str(ws)}
+    size: dict = {"events_target": events, "people": people, "csv_mb": csv.stat().st_size / 2**20, "steps": {}}
+    steps = size["steps"]
+    steps["ingest"] = measure("ingest", base, runs, log)
+    steps["bare_ingest"] = measure("bare_ingest", dict(base, workspace=str(folder / "bare.duckdb")), runs, log)
+    for p in (folder / "bare.duckdb", folder / "bare.duckdb.wal"):
+        p.unlink(missing_ok=True)
+    check = run_step("agree", base) if not skip_pandas else run_step("window", base)
+    size.update({k: check[k] for k in ("rows", "customers", "periods", "customers_end", "differences") if k in check})
+    if check.get("differences"):
+        raise AssertionError("pandas and the model disagree on the movements:\n" + "\n".join(check["differences"][:20]))
+    for command in COMMANDS:
+        steps[command] = measure("command", dict(base, command=command), runs, log)
+    steps["page"] = measure("page", base, runs, log)
+    steps["window"] = measure("window", base, runs, log)
+    if not skip_pandas:
+        steps["pandas_movements"] = measure("pandas_movements", base, runs, log)
+    return size
+
+
+def ratios(size: dict) -> dict:
+    s = size["steps"]
+    out = {
+        "ingest": s["ingest"]["seconds"] / s["bare_ingest"]["seconds"],
+        "model": s["overview"]["seconds"] / s["window"]["seconds"],
+    }
+    if "pandas_movements" in s:
+        out["pandas"] = s["pandas_movements"]["seconds"] / s["movements"]["seconds"]
+    return out
+
+
+ROWS = (
+    ("ingest", "ingest (Workspace.ingest)"),
+    ("bare_ingest", "  DuckDB bare read_csv -> file"),
+    ("movements", "movements"),
+    ("stages", "stages"),
+    ("drivers", "drivers"),
+    ("cohorts", "cohorts"),
+    ("overview", "overview (all, compute)"),
+    ("page", "page rerun, uncached"),
+    ("page_cached", "page rerun, cached"),
+    ("window", "  DuckDB bare window pass"),
+    ("pandas_movements", "  pandas movements"),
+)
+
+
+def table(sizes: list[dict]) -> str:
+    """One markdown table: a row per step, seconds and peak MB per size."""
+    head = "| step | " + " | ".join(f"{label(s['events_target'])} s | {label(s['events_target'])} MB" for s in sizes) + " |"
+    lines = [head, "|---|" + "---:|---:|" * len(sizes)]
+    for key, name in ROWS:
+        cells = []
+        for s in sizes:
+            st = s["steps"]
+            if key == "page_cached":
+                cells += [f"{st['page']['cached']:.4f}", "(same)"]
+            elif key in st:
+                cells += [f"{st[key]['seconds']:.2f}", f"{st[key]['peak_mb']:,.0f}"]
+            else:
+                cells += ["", ""]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("| events (rows kept) | " + " | ".join(f"{s['rows']:,} | " for s in sizes) + "|")
+    lines.append("| customers (people) | " + " | ".join(f"{s['customers']:,} | " for s in sizes) + "|")
+    return "\n".join(lines)
+
+
+def ratio_table(sizes: list[dict]) -> str:
+    lines = ["| ratio | target | " + " | ".join(label(s["events_target"]) for s in sizes) + " |",
+             "|---|---|" + "---:|" * len(sizes)]
+    for key, (what, op, target) in TARGETS.items():
+        cells = []
+        for s in sizes:
+            r = ratios(s).get(key)
+            if r is None:
+                cells.append("")
+                continue
+            ok = r <= target if op == "<=" else r >= target
+            cells.append(f"{r:.2f} {'ok' if ok else 'MISSED'}")
+        lines.append(f"| {what} | {op} {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def versions() -> str:
+    import duckdb
+    import numpy
+    import pandas
+
+    return (f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, pandas {pandas.__version__}, "
+            f"numpy {numpy.__version__}, {platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+            f"memory limit {os.environ.get('JOURNEY_LEDGER_MEMORY_LIMIT') or '2GB (default)'}")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100k,1m,10m", help="event counts: 100k, 1m, 10m, 100m or numbers")
+    parser.add_argument("--runs", type=int, default=3, help="processes per step; the median is shown")
+    parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "journey_ledger_bench"),
+                        help="where the logs and workspaces go (generated logs are kept and reused)")
+    parser.add_argument("--json", help="also write every figure to this JSON file")
+    parser.add_argument("--no-pandas", action="store_true", help="skip pandas (it needs ~2x the events in memory)")
+    parser.add_argument("--quiet", action="store_true")
+    opts = parser.parse_args(argv)
+    folder = Path(opts.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def log(text: str) -> None:
+        if not opts.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    started = datetime.now(UTC)
+    load = os.getloadavg()
+    sizes = []
+    for text in opts.sizes.split(","):
+        events = parse_size(text)
+        log(f"size {label(events)}")
+        sizes.append(bench_size(events, folder, opts.runs, log, skip_pandas=opts.no_pandas))
+    report = (f"Journey Ledger benchmark, {started:%Y-%m-%d %H:%M} UTC, {opts.runs} runs per step (median), "
+              f"load average at start {load[0]:.2f}\n{versions()}\n\n{table(sizes)}\n\n{ratio_table(sizes)}\n")
+    print(report)
+    out = {"started": started.isoformat(), "versions": versions(), "load_average": load, "sizes": sizes,
+           "ratios": [ratios(s) for s in sizes], "report": report}
+    if opts.json:
+        Path(opts.json).write_text(json.dumps(out, indent=2, default=str))
+    return out

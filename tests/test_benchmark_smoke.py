@@ -1,0 +1,19 @@
+"""The benchmark (``python -m benchmarks``) at a tiny size, so that it cannot rot, and its pandas
+movements against the model's on every number."""
+
+from __future__ import annotations
+
+from benchmarks import run
+
+
+def test_benchmark_runs_at_a_tiny_size(tmp_path):
+    out = run.main(["--sizes", "3000", "--runs", "1", "--dir", str(tmp_path), "--quiet"])
+    size = out["sizes"][0]
+    assert size["differences"] == []  # pandas and Model.movements agree on every number
+    assert size["rows"] > 2000 and size["periods"] == 24
+    for step in ("ingest", "bare_ingest", *run.COMMANDS, "page", "window", "pandas_movements"):
+        assert size["steps"][step]["seconds"] > 0, step
+        assert size["steps"][step]["peak_mb"] > 10, step
+    assert size["steps"]["page"]["cached"] < size["steps"]["page"]["seconds"]
+    assert set(out["ratios"][0]) == {"ingest", "model", "pandas"}
+    assert "| overview (all, compute) |" in out["report"] and "| ratio | target |" in out["report"]
