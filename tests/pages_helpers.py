@@ -52,3 +52,21 @@ def metrics(at) -> dict[str, tuple[str, str | None]]:
 
 def texts(at) -> list[str]:
     return [plain(m.value) for m in at.markdown] + [plain(m.value) for m in at.subheader] + [plain(m.value) for m in at.caption]
+
+
+def ok(at: AppTest) -> AppTest:
+    """The page ran without an exception or an error box."""
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def shown_table(at: AppTest, index: str):
+    """The page's one table as data (raw) and as the reader sees it (shown, from its Styler), by ``index``."""
+    from streamlit import dataframe_util
+
+    assert len(at.dataframe) == 1
+    element = at.dataframe[0]
+    raw = element.value.set_index(index, drop=False)
+    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
+    return raw, shown.set_index(index, drop=False)

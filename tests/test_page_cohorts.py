@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 from analytics.model import Settings, compute
 from analytics.stagemap import load_stage_map, parse_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
-from tests.conftest import ROOT, WORKED_EXAMPLE, WORKED_STAGES
+from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
+from tests.pages_helpers import open_page
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +38,7 @@ def page(workspaces, monkeypatch):
 
     def _page(which: str, **query) -> AppTest:
         monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(workspaces[which]))
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.switch_page("pages/cohorts.py")
-        for k, v in query.items():
-            at.query_params[k] = v
-        return at
+        return open_page("cohorts", **query)
 
     return _page
 

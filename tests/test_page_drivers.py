@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from analytics.model import Settings, compute
 from analytics.workspace import Workspace
-from tests.pages_helpers import example_workspace, open_page, sample_workspace
+from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shown_table
 
 RATIO = "Risk ratio (95% interval)"
 
@@ -25,19 +24,10 @@ def page(path, monkeypatch, period: str | None = None) -> AppTest:
     return open_page("drivers", **({"period": period} if period else {}))
 
 
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
-
 
 def driver_table(at: AppTest):
     """The touchpoint table as data (raw) and as the reader sees it (shown), by touchpoint, in page order."""
-    assert len(at.dataframe) == 1
-    element = at.dataframe[0]
-    raw = element.value.set_index("Touchpoint", drop=False)
-    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
-    return raw, shown.set_index("Touchpoint", drop=False)
+    return shown_table(at, "Touchpoint")
 
 
 def ratio_text(r) -> str:

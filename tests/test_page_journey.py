@@ -14,14 +14,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
-from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from analytics.model import Settings, compute
 from analytics.stagemap import parse_stage_map
 from analytics.workspace import Workspace
 from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
-from tests.pages_helpers import example_workspace, open_page, sample_workspace
+from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shown_table
 
 
 def page(path, monkeypatch, period: str | None = None) -> AppTest:
@@ -30,19 +29,10 @@ def page(path, monkeypatch, period: str | None = None) -> AppTest:
     return open_page("journey", **({"period": period} if period else {}))
 
 
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
-
 
 def stage_table(at: AppTest):
     """The stage table as the model's numbers (raw) and as the reader sees it (shown), by stage."""
-    assert len(at.dataframe) == 1
-    element = at.dataframe[0]
-    raw = element.value.set_index("Stage", drop=False)
-    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
-    return raw, shown.set_index("Stage", drop=False)
+    return shown_table(at, "Stage")
 
 
 def charts(at: AppTest) -> dict[str, go.Figure]:

@@ -15,7 +15,7 @@ from analytics import priorities
 from analytics.model import Settings, compute
 from analytics.stagemap import load_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
-from tests.conftest import ROOT
+from tests.pages_helpers import open_page
 
 AS_OF = date(2026, 10, 31)  # the sample's last day: the sidebar's default end date
 
@@ -37,11 +37,7 @@ def page(sample, monkeypatch):
     monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(sample[0]))
 
     def _page(**query) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.switch_page("pages/prioritise.py")
-        for k, v in query.items():
-            at.query_params[k] = v
-        return at
+        return open_page("prioritise", **query)
 
     return _page
 
