@@ -17,3 +17,12 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
     assert size["steps"]["page"]["cached"] < size["steps"]["page"]["seconds"]
     assert set(out["ratios"][0]) == {"ingest", "model", "pandas"}
     assert "| overview (all, compute) |" in out["report"] and "| ratio | target |" in out["report"]
+
+
+def test_benchmark_without_pandas_reports_the_log_size(tmp_path):
+    # the path taken at 100 M events, where pandas would not fit in memory
+    out = run.main(["--sizes", "3000", "--runs", "1", "--dir", str(tmp_path), "--quiet", "--no-pandas"])
+    size = out["sizes"][0]
+    assert size["rows"] > 2000 and size["customers"] > 10
+    assert "pandas_movements" not in size["steps"]
+    assert "| events (rows kept) |" in out["report"]
