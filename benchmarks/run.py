@@ -87,14 +87,17 @@ def measure(step: str, args: dict, runs: int, log) -> dict:
 
 
 def generate(events: int, folder: Path, log) -> tuple[Path, int]:
-    from sample_data.generate import write_csv
-
     people = max(10, round(events / EVENTS_PER_PERSON))
     path = folder / f"events_{people}_people.csv"
     if not path.exists():
         t = time.perf_counter()
         tmp = path.with_suffix(".part")
-        write_csv(tmp, customers=people)
+        # In a process of its own: a child's peak memory as Linux reports it (wait4's ru_maxrss) starts
+        # from its parent's at the fork, so a driver swollen by generating 100 M events would lend
+        # every step its own peak (the 100 M run read 4,388 MB for every step).
+        subprocess.run([sys.executable, "-c", "import sys; from sample_data.generate import write_csv; "
+                        "write_csv(sys.argv[1], customers=int(sys.argv[2]))", str(tmp), str(people)],
+                       cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), check=True)
         tmp.rename(path)
         log(f"  generated {path} ({people:,} people) in {time.perf_counter() - t:.0f} s")
     return path, people
