@@ -12,13 +12,13 @@ from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
 from tests.conftest import ROOT, WORKED_EXAMPLE, WORKED_STAGES
 
 
-def example_workspace(folder: Path) -> Path:
-    """A workspace holding the DOMAIN.md worked example as dataset 'Example'."""
+def example_workspace(folder: Path, name: str = "Example") -> Path:
+    """A workspace holding the DOMAIN.md worked example as dataset ``name``."""
     path = folder / "example.duckdb"
     ws = Workspace(path, seed_sample=False)
     csv = folder / "example.csv"
     csv.write_text(WORKED_EXAMPLE)
-    ws.ingest(csv, "Example", stage_map=parse_stage_map(WORKED_STAGES))
+    ws.ingest(csv, name, stage_map=parse_stage_map(WORKED_STAGES))
     ws.close()
     return path
 

@@ -17,9 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.model import Settings, compute
-from analytics.stagemap import parse_stage_map
 from analytics.workspace import Workspace
-from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
 from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shown_table
 
 
@@ -128,12 +126,7 @@ def test_the_last_stage_has_nothing_to_advance_to(example):
 
 
 def test_user_text_is_escaped(tmp_path, monkeypatch):
-    path = tmp_path / "ws.duckdb"
-    ws = Workspace(path, seed_sample=False)
-    csv = tmp_path / "example.csv"
-    csv.write_text(WORKED_EXAMPLE)
-    ws.ingest(csv, "[Q1](http://x.test) *draft*", stage_map=parse_stage_map(WORKED_STAGES))
-    ws.close()
+    path = example_workspace(tmp_path, "[Q1](http://x.test) *draft*")
     at = ok(page(path, monkeypatch, "2026-03").run())
     assert at.caption[0].value.startswith(r"\[Q1\]\(http\:")  # no link, no emphasis
     assert r"\*draft\*" in at.caption[0].value

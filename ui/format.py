@@ -17,18 +17,19 @@ def md(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
-def when(t: datetime | str | None) -> str:
-    """An ISO date-time (minutes), or '-'."""
+def _iso(t: datetime | str | None, fmt: str) -> str:
     if t is None:
         return "-"
     if isinstance(t, str):
         t = datetime.fromisoformat(t)
-    return t.strftime("%Y-%m-%d %H:%M")
+    return t.strftime(fmt)
+
+
+def when(t: datetime | str | None) -> str:
+    """An ISO date-time (minutes), or '-'."""
+    return _iso(t, "%Y-%m-%d %H:%M")
 
 
 def day(t: datetime | str | None) -> str:
-    if t is None:
-        return "-"
-    if isinstance(t, str):
-        t = datetime.fromisoformat(t)
-    return t.strftime("%Y-%m-%d")
+    """An ISO date, or '-'."""
+    return _iso(t, "%Y-%m-%d")
