@@ -290,6 +290,9 @@ if uploaded is not None:
             except JourneyLedgerError as exc:
                 st.error(md(exc))
             else:
+                # the events now live in the workspace: the temporary copy of the upload can go
+                path.unlink(missing_ok=True)
+                st.session_state.pop(f"upload_path_{uploaded.file_id}", None)
                 st.session_state["last_ingest"] = ds.name
                 st.query_params["dataset"] = ds.name
                 st.rerun()
