@@ -1,8 +1,8 @@
 """``python -m benchmarks``: Journey Ledger against DuckDB alone and against pandas, at several sizes.
 
 For each size, an event log is made with the sample generator (``sample_data/generate.py``, the
-sample's stages, 24 months; people are chosen so that the log has about the size's number of
-events, at ~51 events per person) and every step runs ``--runs`` times, each in a fresh process
+sample's stages, 24 months, logins and feature use at a fifth of the sample's rate: ~20 events per
+person, so 500,000 people make the 10 million events) and every step runs ``--runs`` times, each in a fresh process
 (:mod:`benchmarks.steps`): the figure is the median time and the median peak resident memory of
 that process (Python, DuckDB and all).
 
@@ -30,7 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ROOT / "sample_data" / "stages.toml"
-EVENTS_PER_PERSON = 51
+EVENTS_PER_PERSON = 20
+USAGE = 0.2  # the generator's usage multiplier that gives ~20 events per person
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "100m": 100_000_000}
 COMMANDS = ("movements", "stages", "drivers", "cohorts", "overview")
 TARGETS = {  # ratio: (what, how compared, target)
@@ -88,7 +89,7 @@ def measure(step: str, args: dict, runs: int, log) -> dict:
 
 def generate(events: int, folder: Path, log) -> tuple[Path, int]:
     people = max(10, round(events / EVENTS_PER_PERSON))
-    path = folder / f"events_{people}_people.csv"
+    path = folder / f"events_{people}_people_usage{USAGE}.csv"
     if not path.exists():
         t = time.perf_counter()
         tmp = path.with_suffix(".part")
@@ -96,7 +97,8 @@ def generate(events: int, folder: Path, log) -> tuple[Path, int]:
         # from its parent's at the fork, so a driver swollen by generating 100 M events would lend
         # every step its own peak (the 100 M run read 4,388 MB for every step).
         subprocess.run([sys.executable, "-c", "import sys; from sample_data.generate import write_csv; "
-                        "write_csv(sys.argv[1], customers=int(sys.argv[2]))", str(tmp), str(people)],
+                        "write_csv(sys.argv[1], customers=int(sys.argv[2]), usage=float(sys.argv[3]))",
+                        str(tmp), str(people), str(USAGE)],
                        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), check=True)
         tmp.rename(path)
         log(f"  generated {path} ({people:,} people) in {time.perf_counter() - t:.0f} s")

@@ -10,7 +10,7 @@ customer or prospect who never pays, is simulated from first visit to last event
 Usage::
 
     python sample_data/generate.py [--customers N] [--months 24] [--start 2024-11-01]
-                                   [--seed S] [--out PATH]
+                                   [--seed S] [--usage 1.0] [--out PATH]
 
 ``--out`` ending in ``.gz`` writes gzip (with a fixed header, so the same seed gives
 byte-identical files). Default: ``sample_data/events.csv.gz`` next to this file.
@@ -239,7 +239,8 @@ class _Events:
 class _World:
     """Calendar of one run: start, end and the planted-effect dates in seconds."""
 
-    def __init__(self, start: str, months: int) -> None:
+    def __init__(self, start: str, months: int, usage: float = 1.0) -> None:
+        self.usage = usage  # multiplier on logins and feature use per day (the bulk of a log)
         self.t0 = np.datetime64(start, "s")
         self.t0_month = self.t0.astype("datetime64[M]")
         if self.t0_month.astype("datetime64[s]") != self.t0:
@@ -592,7 +593,7 @@ def _simulate_lives(rng, world: _World, ev: _Events, lives: dict, pers, complain
     # ---- Use ------------------------------------------------------------------------------
     u0 = s + 20 * MIN
     days = np.maximum(stop - u0, 0) / DAY
-    rate = LOGINS_PER_DAY[lp] * activity[who]
+    rate = LOGINS_PER_DAY[lp] * activity[who] * world.usage
     owner, tt = _spread(rng, u0, stop, rng.poisson(rate * days))
     ev.add(who[owner], tt, E["login"])
     owner, tt = _spread(rng, u0, stop, rng.poisson(rate * days * FEATURES_PER_LOGIN))
@@ -690,6 +691,7 @@ def generate_arrays(
     months: int = DEFAULT_MONTHS,
     start: str = DEFAULT_START,
     seed: int = DEFAULT_SEED,
+    usage: float = 1.0,
 ) -> dict:
     """Simulate and return all events as compact numpy arrays sorted by (timestamp, customer).
 
@@ -698,9 +700,9 @@ def generate_arrays(
     (int32 cents), ``satisfaction`` (int8, -1 = empty), ``persona`` (int8 per customer index),
     plus ``start`` and ``id_width``.
     """
-    if customers < 1 or months < 1:
-        raise ValueError("customers and months must be positive")
-    world = _World(start, months)
+    if customers < 1 or months < 1 or usage <= 0:
+        raise ValueError("customers, months and usage must be positive")
+    world = _World(start, months, usage)
     root = np.random.SeedSequence(seed)
     arrivals = _arrivals(np.random.default_rng(root.spawn(1)[0]), world, customers)
     chunk_seeds = root.spawn(1 + (customers + CHUNK_PEOPLE - 1) // CHUNK_PEOPLE)[1:]
@@ -774,8 +776,8 @@ def _with_channels(arr: dict, seed: int) -> dict:
 BLOCK_ROWS = 200_000
 
 
-def _csv_blocks(customers: int, months: int, start: str, seed: int) -> Iterator[str]:
-    arr = _with_channels(generate_arrays(customers, months, start, seed), seed)
+def _csv_blocks(customers: int, months: int, start: str, seed: int, usage: float = 1.0) -> Iterator[str]:
+    arr = _with_channels(generate_arrays(customers, months, start, seed, usage), seed)
     yield ",".join(COLUMNS) + "\n"
     n = arr["t"].size
     for lo in range(0, n, BLOCK_ROWS):
@@ -789,6 +791,7 @@ def generate(
     months: int = DEFAULT_MONTHS,
     start: str = DEFAULT_START,
     seed: int = DEFAULT_SEED,
+    usage: float = 1.0,
 ) -> Iterator[tuple]:
     """Yield the sample events, one tuple per row in CSV column order, sorted by time then id.
 
@@ -797,9 +800,10 @@ def generate(
     'YYYY-MM-DD HH:MM:SS' str, event: str, revenue: float (2 decimals, negative for refunds),
     segment: str, channel: str, satisfaction: int or None). The whole simulation runs on the first
     ``next()``; rows are then produced in blocks, so memory stays at about 30 bytes per event plus
-    one block of Python objects. Roughly 50 events per person at the default settings.
+    one block of Python objects. Roughly 50 events per person at the default settings; ``usage``
+    scales the logins and feature use (three quarters of a log): 0.2 gives about 20 per person.
     """
-    arr = _with_channels(generate_arrays(customers, months, start, seed), seed)
+    arr = _with_channels(generate_arrays(customers, months, start, seed, usage), seed)
     n = arr["t"].size
     for lo in range(0, n, BLOCK_ROWS):
         hi = min(lo + BLOCK_ROWS, n)
@@ -815,6 +819,7 @@ def write_csv(
     months: int = DEFAULT_MONTHS,
     start: str = DEFAULT_START,
     seed: int = DEFAULT_SEED,
+    usage: float = 1.0,
 ) -> int:
     """Write the sample CSV (gzip when the path ends in .gz, with a fixed header); returns rows."""
     path = os.fspath(path)
@@ -825,7 +830,7 @@ def write_csv(
         else:
             out = raw
         text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-        for block in _csv_blocks(customers, months, start, seed):
+        for block in _csv_blocks(customers, months, start, seed, usage):
             text.write(block)
             rows += block.count("\n")
         text.flush()
@@ -842,10 +847,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--months", type=int, default=DEFAULT_MONTHS)
     ap.add_argument("--start", default=DEFAULT_START, help="first day of the data, YYYY-MM-01 (UTC)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--usage", type=float, default=1.0,
+                    help="multiplier on logins and feature use (1.0: ~51 events per person; 0.2: ~20)")
     ap.add_argument("--out", default=os.path.join(here, "events.csv.gz"), help="CSV path; .gz = gzip")
     args = ap.parse_args(argv)
     began = time.perf_counter()
-    rows = write_csv(args.out, args.customers, args.months, args.start, args.seed)
+    rows = write_csv(args.out, args.customers, args.months, args.start, args.seed, args.usage)
     size = os.path.getsize(args.out)
     print(
         f"wrote {rows:,} events for {args.customers:,} people to {args.out} "
