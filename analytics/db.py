@@ -35,6 +35,11 @@ def connect(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     return con
 
 
+def customers_table_of(events_table: str) -> str:
+    """A dataset's customers table, ``customers_<key>``, for its events table ``events_<key>``."""
+    return "customers_" + events_table.removeprefix("events_")
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB: wrap in double quotes, double any inside."""
     if "\x00" in name:

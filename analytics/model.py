@@ -53,7 +53,7 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import pandas as pd
 
-from analytics.db import quote_ident, sql
+from analytics.db import customers_table_of, quote_ident, sql
 from analytics.errors import JourneyLedgerError
 from analytics.stagemap import StageMap
 
@@ -117,6 +117,7 @@ class Model:
         self.settings = settings.resolved(stage_map, last)
         self.empty = first is None or first > self.settings.as_of
         self.events = quote_ident(events_table)
+        self.customers = quote_ident(customers_table_of(events_table))
         self._prepare(self.events, first)
 
     def __enter__(self) -> Model:
@@ -144,7 +145,7 @@ class Model:
                 "CREATE OR REPLACE TEMP TABLE model_chosen AS " + sql("model_chosen").format(events=events),
                 {"as_of": as_of, "segment": s.segment},
             )
-            self._chosen = "SEMI JOIN model_chosen chosen ON chosen.customer_id = s.customer_id"
+            self._chosen = "SEMI JOIN model_chosen chosen ON chosen.customer_key = s.customer_key"
         self._as_of = as_of
         self._has_events = False
         cur.execute(
@@ -199,18 +200,16 @@ class Model:
 
     def segments(self) -> list[str]:
         """The segments of the dataset (each customer's last non-empty one), sorted."""
-        return [r[0] for r in self.cur.execute(
-            f"SELECT DISTINCT segment FROM (SELECT last(segment ORDER BY ts, row_no) FILTER (WHERE segment IS NOT NULL) "
-            f"AS segment FROM {self.events} GROUP BY customer_id) WHERE segment IS NOT NULL ORDER BY 1"
-        ).fetchall()]
+        return segments_of(self.cur, self.events)
 
     def customer_classes(self) -> pd.DataFrame:
         """Each customer's class per period (customer_id, period, class) where it is not 'other'
         or the customer was active at some point of the period; any customer and period absent
         from this table is 'other'."""
         return self.cur.sql(
-            "SELECT cp.customer_id, p.period, cp.class FROM model_customer_periods cp "
-            "JOIN model_periods p USING (period_idx) ORDER BY p.period_idx, cp.customer_id"
+            "SELECT c.customer_id, p.period, cp.class FROM model_customer_periods cp "
+            f"JOIN model_periods p USING (period_idx) JOIN {self.customers} c USING (customer_key) "
+            "ORDER BY p.period_idx, c.customer_id"
         ).df()
 
     def cohorts(self, exact: bool = False) -> pd.DataFrame:
@@ -223,6 +222,15 @@ class Model:
         if self.empty:  # no event up to as_of: nothing to test
             df = df.iloc[0:0]
         return add_driver_statistics(df)[DRIVER_COLUMNS]
+
+
+def segments_of(cur: duckdb.DuckDBPyConnection, events: str) -> list[str]:
+    """The segments of an events table (quoted name; each customer's last non-empty one), sorted.
+    The workspace keeps them with the dataset (its report's ``segments``), as they never change."""
+    return [r[0] for r in cur.execute(
+        f"SELECT DISTINCT segment FROM (SELECT last(segment ORDER BY ts, row_no) FILTER (WHERE segment IS NOT NULL) "
+        f"AS segment FROM {events} GROUP BY customer_key) WHERE segment IS NOT NULL ORDER BY 1"
+    ).fetchall()]
 
 
 def risk_ratio(a: int, n1: int, c: int, n0: int) -> tuple[float, float, float]:
@@ -328,5 +336,5 @@ def compute(ws, dataset_name: str, settings: Settings | None = None, stage_map: 
             stages=m.stage_table(extended=True),
             drivers=m.drivers(),
             cohorts=m.cohorts(),
-            segments=m.segments(),
+            segments=ds.report["segments"] if "segments" in ds.report else m.segments(),
         )

@@ -29,8 +29,9 @@ VALUES = [
 
 
 def load_events(cur, events_table: str) -> pd.DataFrame:
-    """The columns the movements need, from a stored events table (quoted name)."""
-    return cur.sql(f"SELECT customer_id, ts, event, revenue FROM {events_table}").df()
+    """The columns the movements need, from a stored events table (quoted name): customers by
+    their integer key, as the stored events carry them."""
+    return cur.sql(f"SELECT customer_key AS customer_id, ts, event, revenue FROM {events_table}").df()
 
 
 def periods(first: pd.Timestamp, as_of: pd.Timestamp, grain: str = "month") -> pd.DataFrame:

@@ -57,12 +57,12 @@ def window(args: dict) -> dict:
     with ws.cursor() as cur:
         t = time.perf_counter()
         cur.execute(
-            f"SELECT count(*), max(gap) FROM (SELECT ts - lag(ts) OVER (PARTITION BY customer_id ORDER BY ts, row_no) "
+            f"SELECT count(*), max(gap) FROM (SELECT ts - lag(ts) OVER (PARTITION BY customer_key ORDER BY ts, row_no) "
             f"AS gap FROM {table})"
         ).fetchall()
         seconds = time.perf_counter() - t
         # the log's size, for the table (without pandas, no other step reports it)
-        rows, customers = cur.execute(f"SELECT count(*), count(DISTINCT customer_id) FROM {table}").fetchone()
+        rows, customers = cur.execute(f"SELECT count(*), count(DISTINCT customer_key) FROM {table}").fetchone()
     return {"seconds": seconds, "rows": rows, "customers": customers}
 
 
@@ -131,7 +131,7 @@ def agree(args: dict) -> dict:
     with model_for(ws, DATASET) as m:
         model = m.movements(exact=True)
     with ws.cursor() as cur:
-        rows, customers = cur.execute(f"SELECT count(*), count(DISTINCT customer_id) FROM {ds.table}").fetchone()
+        rows, customers = cur.execute(f"SELECT count(*), count(DISTINCT customer_key) FROM {ds.table}").fetchone()
     return {
         "seconds": 0.0,
         "differences": pm.disagreements(ours, model),

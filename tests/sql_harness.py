@@ -8,15 +8,25 @@ from decimal import Decimal
 import pandas as pd
 
 from analytics.db import connect
+from analytics.ingest import make_customer_keys
 from analytics.model import Model, Settings
 from analytics.stagemap import stage_map_from_dict
 
 EVENTS_DDL = """
-CREATE TABLE events (
+CREATE TABLE staged (
     customer_id VARCHAR, ts TIMESTAMP, event VARCHAR, stage VARCHAR, revenue DECIMAL(18,4),
     segment VARCHAR, channel VARCHAR, satisfaction DOUBLE, row_no BIGINT
 )
 """
+EVENTS_TABLE = "events_h"  # with customers_h, stored as the workspace stores a dataset
+
+
+def store(con) -> None:
+    """Move the rows of ``staged`` into ``events_h`` and ``customers_h``, as an ingest stores them."""
+    make_customer_keys(con, "staged")
+    con.execute("CREATE TABLE customers_h AS SELECT customer_key, customer_id FROM customer_keys")
+    con.execute("CREATE TABLE events_h AS SELECT k.customer_key, s.* EXCLUDE (customer_id) "
+                "FROM staged s JOIN customer_keys k USING (customer_id) ORDER BY k.customer_key, s.ts, s.row_no")
 
 
 def _clean(value):
@@ -44,10 +54,11 @@ def sql_model(events, stage_map: dict, *, grain="month", as_of=None, baseline=No
         for i, e in enumerate(events)
     ]
     if rows:
-        con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    store(con)
     settings = Settings(grain=grain, as_of=as_of, segment=segment, churn_after_days=churn_after_days, baseline=baseline)
     methods = {"movements": "movements", "stages": "stage_table", "drivers": "drivers", "cohorts": "cohorts"}
-    with Model(con.cursor(), "events", stage_map_from_dict(stage_map), settings) as model:
+    with Model(con.cursor(), EVENTS_TABLE, stage_map_from_dict(stage_map), settings) as model:
         out = {t: records(getattr(model, methods[t])(exact=True)) for t in tables}
     con.close()
     return out

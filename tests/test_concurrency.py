@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from analytics.db import customers_table_of
 from analytics.errors import DatasetNotFound, WorkspaceError
 from analytics.model import compute
 from analytics.stagemap import parse_stage_map
@@ -118,6 +119,7 @@ def test_an_ingest_killed_midway_leaves_the_workspace_whole(tmp_path, delay):
             tables = {r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
         events_tables = {t for t in tables if t.startswith("events_")}
         assert events_tables == {ws.dataset(n).events_table for n in names}, "an orphan events table was left"
+        assert {t for t in tables if t.startswith("customers_")} == {customers_table_of(t) for t in events_tables}
         if "big" in names:  # the kill came after the commit: then the dataset is whole
             assert ws.dataset("big").rows_kept == 401_604
     finally:

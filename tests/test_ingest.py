@@ -7,10 +7,13 @@ import hashlib
 from datetime import datetime
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
+from analytics.db import customers_table_of
 from analytics.errors import BadUpload, MappingError, WorkspaceError
 from analytics.mapping import Mapping, Source, suggest_mapping
+from analytics.model import compute
 from analytics.stagemap import parse_stage_map
 from analytics.workspace import Workspace
 from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
@@ -21,7 +24,7 @@ HEADER = "customer_id,timestamp,event,revenue\n"
 def rows(ws, name):
     ds = ws.dataset(name)
     with ws.cursor() as cur:
-        return cur.execute(f"SELECT customer_id, ts, event, revenue FROM {ds.table} ORDER BY customer_id, ts, event").fetchall()
+        return cur.execute(f"SELECT customer_id, ts, event, revenue FROM {ds.events_with_ids()} ORDER BY customer_id, ts, event").fetchall()
 
 
 def test_worked_example_is_stored_in_canonical_types(ws, write):
@@ -205,12 +208,44 @@ def test_datasets_side_by_side_replace_rename_delete(ws, write):
     assert ws.dataset("first").rows_kept == 2
     with ws.cursor() as cur:
         tables = {r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert old_table not in tables
+    assert old_table not in tables and customers_table_of(old_table) not in tables
     ws.rename("second", "renamed")
     assert sorted(ws.names()) == ["first", "renamed"]
     ws.remove("renamed")
     assert ws.names() == ["first"]
     assert len([t for t in tables if t.startswith("events_")]) == 2
+    assert len([t for t in tables if t.startswith("customers_")]) == 2
+
+
+def test_customers_are_stored_once_and_the_events_carry_a_dense_key(ws, write):
+    ds = ws.ingest(write("example.csv", WORKED_EXAMPLE), "example", stage_map=parse_stage_map(WORKED_STAGES))
+    with ws.cursor() as cur:
+        customers = cur.execute(f"SELECT customer_key, customer_id FROM {ds.customers_table} ORDER BY 1").fetchall()
+        columns = [r[0] for r in cur.execute(f"DESCRIBE {ds.table}").fetchall()]
+        per_key = cur.execute(f"SELECT customer_key, count(*) FROM {ds.table} GROUP BY 1 ORDER BY 1").fetchall()
+    assert customers == [(1, "A"), (2, "B"), (3, "C"), (4, "D"), (5, "E")]
+    assert columns[0] == "customer_key" and "customer_id" not in columns
+    assert sum(n for _, n in per_key) == 13 and [k for k, _ in per_key] == [1, 2, 3, 4, 5]
+
+
+def test_a_workspace_from_before_the_customer_key_is_brought_up_to_date(tmp_path, write):
+    path = tmp_path / "old.duckdb"
+    ws = Workspace(path, seed_sample=False)
+    ds = ws.ingest(write("example.csv", WORKED_EXAMPLE), "example", stage_map=parse_stage_map(WORKED_STAGES))
+    expected = compute(ws, "example").movements
+    before = rows(ws, "example")
+    with ws.cursor() as cur:  # the layout of earlier versions: the text id in every event row
+        cur.execute(f"CREATE TABLE old_layout AS SELECT * FROM {ds.events_with_ids()}")
+        cur.execute(f"DROP TABLE {ds.table}")
+        cur.execute(f"DROP TABLE {ds.customers_table}")
+        cur.execute(f"ALTER TABLE old_layout RENAME TO {ds.table}")
+    ws.close()
+    ws = Workspace(path, seed_sample=False)
+    try:
+        assert rows(ws, "example") == before
+        pd.testing.assert_frame_equal(compute(ws, "example").movements, expected)
+    finally:
+        ws.close()
 
 
 def _snapshot(ws):

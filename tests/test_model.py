@@ -21,7 +21,7 @@ from analytics.stagemap import parse_stage_map, stage_map_from_dict
 from analytics.workspace import Workspace
 from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
 from tests.reference_model import Journey, build_customers, classify, periods_between
-from tests.sql_harness import EVENTS_DDL, records, sql_model
+from tests.sql_harness import EVENTS_DDL, EVENTS_TABLE, records, sql_model, store
 from tests.strategies import event_logs
 
 EXPECTED_MOVEMENTS = """\
@@ -136,11 +136,12 @@ def test_every_customer_is_in_exactly_the_class_the_rules_give(log):
     con = connect()
     con.execute(EVENTS_DDL)
     if events:
-        con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)", [
+        con.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)", [
             (e["customer_id"], e["ts"], e["event"], e["stage"] or None, e["revenue"], e["segment"] or None, i + 1)
             for i, e in enumerate(events)
         ])
-    with Model(con.cursor(), "events", stage_map_from_dict(stage_map), Settings(as_of=as_of)) as m:
+    store(con)
+    with Model(con.cursor(), EVENTS_TABLE, stage_map_from_dict(stage_map), Settings(as_of=as_of)) as m:
         got = {(r.customer_id, r.period): r["class"] for _, r in m.customer_classes().iterrows()}
         as_of = m.settings.as_of
     seen = [e["ts"] for e in events if as_of is not None and e["ts"] <= as_of]

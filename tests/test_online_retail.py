@@ -68,8 +68,8 @@ def test_revenue_is_quantity_times_unit_price(retail):
 def test_ids_written_as_floats_are_one_customer(retail):
     ws, ds = retail
     with ws.cursor() as cur:
-        assert cur.execute(f"SELECT count(*) FROM {ds.table} WHERE customer_id LIKE '%.0'").fetchone()[0] == 0
-        assert cur.execute(f"SELECT count(*) > 0 FROM {ds.table} WHERE customer_id = '17850'").fetchone()[0]
+        assert cur.execute(f"SELECT count(*) FROM {ds.customers_table} WHERE customer_id LIKE '%.0'").fetchone()[0] == 0
+        assert cur.execute(f"SELECT count(*) > 0 FROM {ds.events_with_ids()} WHERE customer_id = '17850'").fetchone()[0]
 
 
 def test_mapping_suggestion_needs_no_override():

@@ -1,7 +1,7 @@
 -- Retention by acquisition cohort: of the customers acquired in a period, how many are active
 -- at the end of each period since (k = 0 is the acquisition period itself).
 WITH cohort_of AS (
-    SELECT s.customer_id, p.period_idx AS cohort_idx
+    SELECT s.customer_key, p.period_idx AS cohort_idx
     FROM model_spells s JOIN model_periods p ON s.start_ts >= p.a AND s.start_ts < p.b
     WHERE s.spell_no = 1
 ),
@@ -10,7 +10,7 @@ sizes AS (
 ),
 active AS (
     SELECT c.cohort_idx, cp.period_idx, count(*) AS active
-    FROM model_customer_periods cp JOIN cohort_of c USING (customer_id)
+    FROM model_customer_periods cp JOIN cohort_of c USING (customer_key)
     WHERE cp.active_b
     GROUP BY c.cohort_idx, cp.period_idx
 ),

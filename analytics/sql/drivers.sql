@@ -6,27 +6,28 @@
 -- in (as_of - 365 days, as_of].
 -- Parameters: $as_of TIMESTAMP.
 WITH customers AS (
-    SELECT customer_id, bool_or(loss_ts IS NOT NULL) AS ever_lost, bool_or(loss_ts IS NULL) AS active_now
-    FROM model_spells GROUP BY customer_id
+    SELECT customer_key, bool_or(loss_ts IS NOT NULL) AS ever_lost, bool_or(loss_ts IS NULL) AS active_now
+    FROM model_spells GROUP BY customer_key
 ),
 worth AS (
-    SELECT e.customer_id, sum(e.revenue) AS value
-    FROM model_money e SEMI JOIN customers c ON c.customer_id = e.customer_id AND c.active_now
+    SELECT e.customer_key, sum(e.revenue) AS value
+    FROM model_money e SEMI JOIN customers c ON c.customer_key = e.customer_key AND c.active_now
     WHERE e.ts > $as_of - INTERVAL 365 DAY
-    GROUP BY e.customer_id
+    GROUP BY e.customer_key
+),
+exposure AS (
+    -- a churn event is the outcome itself: it is no touchpoint, and it does not put anyone into a
+    -- stage's population
+    SELECT DISTINCT e.customer_key, e.stage, e.event FROM model_ev e SEMI JOIN customers c USING (customer_key)
+    WHERE e.pos > 0 AND NOT e.is_churn
 ),
 in_stage AS (
-    -- a churn event is the outcome itself: it does not put anyone into a stage's population
-    SELECT DISTINCT e.customer_id, e.stage FROM model_ev e SEMI JOIN customers c USING (customer_id)
-    WHERE e.pos > 0 AND NOT e.is_churn
+    SELECT DISTINCT customer_key, stage FROM exposure
 ),
 population AS (
     SELECT i.stage, count(*) AS n, count(*) FILTER (WHERE c.ever_lost) AS n_lost
-    FROM in_stage i JOIN customers c USING (customer_id)
+    FROM in_stage i JOIN customers c USING (customer_key)
     GROUP BY i.stage
-),
-exposure AS (
-    SELECT DISTINCT e.customer_id, e.stage, e.event FROM model_ev e SEMI JOIN customers c USING (customer_id) WHERE e.pos > 0
 ),
 pairs AS (
     SELECT st.stage, st.pos, se.event
@@ -39,8 +40,8 @@ exposed AS (
         count(*) FILTER (WHERE c.ever_lost) AS exposed_lost,
         sum(w.value) FILTER (WHERE c.active_now) AS value_at_stake
     FROM exposure x
-    JOIN customers c USING (customer_id)
-    LEFT JOIN worth w USING (customer_id)
+    JOIN customers c USING (customer_key)
+    LEFT JOIN worth w USING (customer_key)
     GROUP BY x.stage, x.event
 ),
 final AS (

@@ -3,12 +3,12 @@
 -- {events} is the dataset's events table (quoted by analytics.db.quote_ident).
 -- Parameters: $as_of TIMESTAMP, $segment VARCHAR.
 WITH segments AS (
-    SELECT customer_id, last(segment ORDER BY ts, row_no) FILTER (WHERE segment IS NOT NULL) AS segment
+    SELECT customer_key, last(segment ORDER BY ts, row_no) FILTER (WHERE segment IS NOT NULL) AS segment
     FROM {events}
     WHERE ts <= $as_of
-    GROUP BY customer_id
+    GROUP BY customer_key
 ),
 final AS (
-    SELECT customer_id FROM segments WHERE segment = $segment
+    SELECT customer_key FROM segments WHERE segment = $segment
 )
 SELECT * FROM final

@@ -7,7 +7,7 @@
 -- Parameters: $as_of TIMESTAMP.
 WITH final AS (
     SELECT
-        s.customer_id,
+        s.customer_key,
         s.ts,
         s.event,
         coalesce(data_stage.stage, map_stage.stage, 'Unmapped') AS stage,

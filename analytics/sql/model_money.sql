@@ -10,7 +10,7 @@ WITH churn AS (
 ),
 final AS (
     SELECT
-        s.customer_id,
+        s.customer_key,
         s.ts,
         s.revenue,
         s.event IN (SELECT event FROM churn) AS is_churn,

@@ -8,40 +8,40 @@
 -- Spell 1 starts at acquisition; later spells start at reactivations.
 -- Parameters: $as_of TIMESTAMP, $w INTERVAL.
 WITH value_times AS (
-    SELECT DISTINCT customer_id, ts FROM model_money WHERE is_value
+    SELECT DISTINCT customer_key, ts FROM model_money WHERE is_value
 ),
 churn_times AS (
-    SELECT DISTINCT customer_id, ts FROM model_money WHERE is_churn
+    SELECT DISTINCT customer_key, ts FROM model_money WHERE is_churn
 ),
 with_next_churn AS (
     -- the first churn event at or after each value event
-    SELECT v.customer_id, v.ts, c.ts AS next_churn
+    SELECT v.customer_key, v.ts, c.ts AS next_churn
     FROM value_times v
-    ASOF LEFT JOIN churn_times c ON c.customer_id = v.customer_id AND c.ts >= v.ts
+    ASOF LEFT JOIN churn_times c ON c.customer_key = v.customer_key AND c.ts >= v.ts
 ),
 with_previous AS (
     SELECT *,
         lag(ts) OVER w AS prev_ts,
         lag(next_churn) OVER w AS prev_next_churn
     FROM with_next_churn
-    WINDOW w AS (PARTITION BY customer_id ORDER BY ts)
+    WINDOW w AS (PARTITION BY customer_key ORDER BY ts)
 ),
 numbered AS (
     SELECT *,
         sum(CASE WHEN prev_ts IS NULL OR ts > prev_ts + $w OR prev_next_churn < ts THEN 1 ELSE 0 END)
-            OVER (PARTITION BY customer_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS spell_no
+            OVER (PARTITION BY customer_key ORDER BY ts ROWS UNBOUNDED PRECEDING) AS spell_no
     FROM with_previous
 ),
 spells AS (
-    SELECT customer_id, spell_no,
+    SELECT customer_key, spell_no,
         min(ts) AS start_ts,
         max(ts) AS last_value_ts,
         arg_max(next_churn, ts) AS churn_after_last
     FROM numbered
-    GROUP BY customer_id, spell_no
+    GROUP BY customer_key, spell_no
 ),
 final AS (
-    SELECT customer_id, spell_no::INTEGER AS spell_no, start_ts,
+    SELECT customer_key, spell_no::INTEGER AS spell_no, start_ts,
         CASE
             WHEN churn_after_last IS NOT NULL AND churn_after_last <= last_value_ts + $w THEN churn_after_last
             WHEN last_value_ts + $w <= $as_of THEN last_value_ts + $w

@@ -2,42 +2,42 @@
 -- gained and lost, and each against the stage's own baseline (mean of the previous k periods).
 -- Parameters: $k INTEGER (baseline periods).
 WITH lost AS (
-    SELECT customer_id, period_idx, last_loss_ts, value_a FROM model_customer_periods WHERE class = 'churned'
+    SELECT customer_key, period_idx, last_loss_ts, value_a FROM model_customer_periods WHERE class = 'churned'
 ),
 lost_at AS (
     -- the latest non-churn event at or before the last loss in the period; ties on time: the
     -- later stage in journey order (Unmapped lowest), then the later event name
-    SELECT l.period_idx, l.customer_id, any_value(l.value_a) AS value_a,
+    SELECT l.period_idx, l.customer_key, any_value(l.value_a) AS value_a,
         coalesce(last(e.stage ORDER BY e.ts, e.pos, e.event), 'Unmapped') AS stage
     FROM lost l
-    LEFT JOIN model_ev e ON e.customer_id = l.customer_id AND e.ts <= l.last_loss_ts AND NOT e.is_churn
-    GROUP BY l.period_idx, l.customer_id
+    LEFT JOIN model_ev e ON e.customer_key = l.customer_key AND e.ts <= l.last_loss_ts AND NOT e.is_churn
+    GROUP BY l.period_idx, l.customer_key
 ),
 gained AS (
-    SELECT customer_id, period_idx, value_b,
+    SELECT customer_key, period_idx, value_b,
         CASE WHEN class = 'new' THEN acquisition_ts ELSE last_reactivation_ts END AS at_ts
     FROM model_customer_periods WHERE class IN ('new', 'reactivated')
 ),
 gained_at AS (
     -- ties on time: the earliest stage in journey order (Unmapped only when no stage claims any
     -- of the value events), then the earlier event name
-    SELECT g.period_idx, g.customer_id, any_value(g.value_b) AS value_b,
+    SELECT g.period_idx, g.customer_key, any_value(g.value_b) AS value_b,
         first(e.stage ORDER BY CASE WHEN e.pos = 0 THEN 2147483647 ELSE e.pos END, e.event) AS stage
     FROM gained g
-    JOIN model_ev e ON e.customer_id = g.customer_id AND e.ts = g.at_ts AND e.is_value
-    GROUP BY g.period_idx, g.customer_id
+    JOIN model_ev e ON e.customer_key = g.customer_key AND e.ts = g.at_ts AND e.is_value
+    GROUP BY g.period_idx, g.customer_key
 ),
 entries AS (
-    SELECT customer_id, stage, any_value(pos) AS pos, min(ts) AS entry_ts
+    SELECT customer_key, stage, any_value(pos) AS pos, min(ts) AS entry_ts
     FROM model_ev WHERE pos > 0
-    GROUP BY customer_id, stage
+    GROUP BY customer_key, stage
 ),
 advance AS (
     -- for each entry, the first event of a later stage at or after it
-    SELECT en.customer_id, en.stage, en.entry_ts, min(e.ts) AS advanced_ts
+    SELECT en.customer_key, en.stage, en.entry_ts, min(e.ts) AS advanced_ts
     FROM entries en
-    LEFT JOIN model_ev e ON e.customer_id = en.customer_id AND e.pos > en.pos AND e.ts >= en.entry_ts
-    GROUP BY en.customer_id, en.stage, en.entry_ts
+    LEFT JOIN model_ev e ON e.customer_key = en.customer_key AND e.pos > en.pos AND e.ts >= en.entry_ts
+    GROUP BY en.customer_key, en.stage, en.entry_ts
 ),
 entered AS (
     SELECT p.period_idx, a.stage,
