@@ -12,7 +12,10 @@ One call prepares, on its own cursor, a chain of temporary tables (one SQL file 
                             first use: only the stage table and the drivers read the whole log)
 
 The lifecycle reads only ``model_money`` (payments, refunds, cancels: a small share of a log), so
-the movements and the cohorts never pay for the visits, logins and tickets.
+the movements and the cohorts never pay for the visits, logins and tickets. Given the workspace's
+:class:`~analytics.lifecycle.LifecycleStore` (as :func:`compute` and :func:`model_for` do),
+``model_spells`` and ``model_customer_periods`` are views on every customer's lifecycle, computed
+once per dataset and settings and filtered to the chosen segment.
 
 and every table of the product reads from them: :func:`movements`, :func:`stage_table`,
 :func:`drivers`, :func:`cohorts`. Nothing walks customers in Python; pandas only carries the
@@ -55,6 +58,7 @@ import pandas as pd
 
 from analytics.db import customers_table_of, quote_ident, sql
 from analytics.errors import JourneyLedgerError
+from analytics.lifecycle import LifecycleStore
 from analytics.stagemap import StageMap
 
 GRAINS = {"month": "1 month", "quarter": "3 months"}
@@ -110,9 +114,13 @@ class Model:
     Use as a context manager; the temporary tables vanish with the cursor.
     """
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection, events_table: str, stage_map: StageMap, settings: Settings):
+    def __init__(self, cur: duckdb.DuckDBPyConnection, events_table: str, stage_map: StageMap, settings: Settings,
+                 lifecycles: LifecycleStore | None = None, *, store_into: tuple[str, str] | None = None):
         self.cur = cur
         self.stage_map = stage_map
+        self._events_table = events_table
+        self._lifecycles = lifecycles  # None: compute the lifecycle here, for the chosen customers only
+        self._store_into = store_into  # (spells, customer periods): the lifecycle goes into these tables
         first, last = cur.execute(f"SELECT min(ts), max(ts) FROM {quote_ident(events_table)}").fetchone()
         self.settings = settings.resolved(stage_map, last)
         self.empty = first is None or first > self.settings.as_of
@@ -152,13 +160,33 @@ class Model:
             "CREATE OR REPLACE TEMP TABLE model_money AS " + sql("model_money").format(events=events, chosen=self._chosen),
             {"as_of": as_of},
         )
-        cur.execute("CREATE OR REPLACE TEMP TABLE model_spells AS " + sql("spells"), {"as_of": as_of, "w": w})
         cur.execute("CREATE OR REPLACE TEMP TABLE model_periods AS " + sql("periods"), {
             "first": first or as_of, "as_of": as_of, "grain": s.grain, "step": GRAINS[s.grain],
         })
         if self.empty:
             cur.execute("DELETE FROM model_periods")
+        if self._lifecycles is not None and not self.empty:
+            # every customer's lifecycle, stored once per dataset and settings: a segment is a filter on it
+            key = LifecycleStore.key(self._events_table, sm.churn_events, s.churn_after_days, as_of, s.grain)
+            spells, customer_periods = self._lifecycles.tables(key, self._build_lifecycle)
+            cur.execute(f"CREATE OR REPLACE TEMP VIEW model_spells AS SELECT s.* FROM {spells} s {self._chosen}")
+            cur.execute(
+                f"CREATE OR REPLACE TEMP VIEW model_customer_periods AS SELECT s.* FROM {customer_periods} s {self._chosen}"
+            )
+            return
+        if self._store_into:
+            spells, customer_periods = self._store_into
+            cur.execute(f"CREATE TABLE {spells} AS " + sql("spells"), {"as_of": as_of, "w": w})
+            cur.execute(f"CREATE OR REPLACE TEMP VIEW model_spells AS SELECT * FROM {spells}")
+            cur.execute(f"CREATE TABLE {customer_periods} AS " + sql("customer_periods"))
+            return
+        cur.execute("CREATE OR REPLACE TEMP TABLE model_spells AS " + sql("spells"), {"as_of": as_of, "w": w})
         cur.execute("CREATE OR REPLACE TEMP TABLE model_customer_periods AS " + sql("customer_periods"))
+
+    def _build_lifecycle(self, cur: duckdb.DuckDBPyConnection, spells: str, customer_periods: str) -> None:
+        """Store every customer's lifecycle under these settings in tables ``spells`` and ``customer_periods``."""
+        Model(cur, self._events_table, self.stage_map, replace(self.settings, segment=None),
+              store_into=(spells, customer_periods))
 
     def _events(self) -> None:
         """Make ``model_ev`` (every event of the chosen customers, stages resolved) once, on first use."""
@@ -293,7 +321,7 @@ def model_for(ws, dataset_name: str, settings: Settings | None = None) -> Model:
     cur = ws.snapshot()
     try:
         ds = ws.dataset(dataset_name, cur)
-        return Model(cur, ds.events_table, ds.stage_map, settings or Settings())
+        return Model(cur, ds.events_table, ds.stage_map, settings or Settings(), ws.lifecycles)
     except BaseException:
         cur.close()
         raise
@@ -326,7 +354,7 @@ def compute(ws, dataset_name: str, settings: Settings | None = None, stage_map: 
         cur.close()
         raise
     stage_map = stage_map or ds.stage_map
-    with Model(cur, ds.events_table, stage_map, settings or Settings()) as m:
+    with Model(cur, ds.events_table, stage_map, settings or Settings(), ws.lifecycles) as m:
         return Results(
             settings=m.settings,
             stage_names=stage_map.stage_names,

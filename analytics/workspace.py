@@ -40,6 +40,7 @@ from analytics import ingest as _ingest
 from analytics import priorities
 from analytics.db import connect, customers_table_of, quote_ident, sql
 from analytics.errors import DatasetNotFound, WorkspaceError
+from analytics.lifecycle import LifecycleStore
 from analytics.mapping import Mapping
 from analytics.model import segments_of
 from analytics.stagemap import DEFAULT_STAGE_MAP, StageMap, parse_stage_map
@@ -145,6 +146,7 @@ class Workspace:
             ) from None
         self._write_lock = threading.Lock()
         self._con.execute(CATALOGUE)
+        self.lifecycles = LifecycleStore(self._con)
         self._add_customer_keys()
         if seed_sample is None:
             seed_sample = os.environ.get(SAMPLE_ENV_VAR, "1") != "0"

@@ -1,0 +1,65 @@
+"""Every customer's lifecycle, computed once per dataset and settings and kept for reuse.
+
+The lifecycle is the costly half of the model: the activity spells (``model_spells``) and each
+customer's state, class and value per period (``model_customer_periods``). Neither depends on the
+segment filter (a customer's spells are their own), so they are computed for every customer once
+per dataset version and lifecycle settings (as_of, churn window, churn events, grain) and a segment,
+a new page or a second look reads them back, filtered to the segment's customers.
+
+They are kept in an in-memory database attached to the workspace's connection (``lifecycle``),
+shared by every cursor of the process, the :data:`KEEP` most recently used; a cursor in a read
+snapshot sees a lifecycle stored after its snapshot began (DuckDB starts its transaction on an
+attached database when the database is first read). Nothing is written to the workspace file:
+a new process computes them again, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+import duckdb
+
+KEEP = 4  # lifecycles kept per process; at 10 M events one takes about 300 MB
+SCHEMA = "lifecycle"
+
+
+class LifecycleStore:
+    """The lifecycles of one workspace connection, most recently used last."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, keep: int = KEEP):
+        self._con = con
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._tables: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self.builds = 0  # lifecycles computed so far (the tests count them)
+        con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCHEMA}")
+
+    @staticmethod
+    def key(events_table: str, churn_events: list[str], churn_after_days: int, as_of: datetime, grain: str) -> str:
+        text = repr((events_table, sorted(churn_events), churn_after_days, as_of.isoformat(), grain))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def tables(self, key: str, build) -> tuple[str, str]:
+        """The (spells, customer periods) tables stored under ``key``, qualified for SQL; made
+        first by ``build(cursor, spells_table, periods_table)`` when missing."""
+        with self._lock:
+            if key not in self._tables:
+                names = (f"{SCHEMA}.spells_{key}", f"{SCHEMA}.customer_periods_{key}")
+                cur = self._con.cursor()
+                try:
+                    cur.execute("SET TimeZone = 'UTC'")
+                    build(cur, *names)
+                finally:
+                    cur.close()
+                self.builds += 1
+                self._tables[key] = names
+                while len(self._tables) > self._keep:
+                    _, old = self._tables.popitem(last=False)
+                    with self._con.cursor() as drop:
+                        for table in old:
+                            drop.execute(f"DROP TABLE IF EXISTS {table}")
+            self._tables.move_to_end(key)
+            return self._tables[key]
