@@ -42,9 +42,16 @@ class LifecycleStore:
         text = repr((events_table, sorted(churn_events), churn_after_days, as_of.isoformat(), grain))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def tables(self, key: str, build) -> tuple[str, str]:
+    def tables(self, key: str, build, reader: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
         """The (spells, customer periods) tables stored under ``key``, qualified for SQL; made
-        first by ``build(cursor, spells_table, periods_table)`` when missing."""
+        first by ``build(cursor, spells_table, periods_table)`` when missing. ``reader`` (the
+        caller's cursor) reads them before anything else may drop them: from then on its
+        transaction keeps them, whatever the store evicts.
+
+        ``build`` runs on a cursor of its own, outside the caller's snapshot: when the events it
+        reads are gone (another session replaced or deleted the dataset meanwhile) nothing is
+        stored and the answer is ``None``, and the caller computes from its snapshot instead.
+        """
         with self._lock:
             if key not in self._tables:
                 names = (f"{SCHEMA}.spells_{key}", f"{SCHEMA}.customer_periods_{key}")
@@ -52,6 +59,10 @@ class LifecycleStore:
                 try:
                     cur.execute("SET TimeZone = 'UTC'")
                     build(cur, *names)
+                except duckdb.Error:
+                    for table in names:
+                        cur.execute(f"DROP TABLE IF EXISTS {table}")
+                    return None
                 finally:
                     cur.close()
                 self.builds += 1
@@ -62,4 +73,6 @@ class LifecycleStore:
                         for table in old:
                             drop.execute(f"DROP TABLE IF EXISTS {table}")
             self._tables.move_to_end(key)
+            for table in self._tables[key]:
+                reader.execute(f"SELECT 1 FROM {table} LIMIT 0").fetchall()
             return self._tables[key]

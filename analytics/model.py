@@ -165,10 +165,13 @@ class Model:
         })
         if self.empty:
             cur.execute("DELETE FROM model_periods")
+        key = LifecycleStore.key(self._events_table, sm.churn_events, s.churn_after_days, as_of, s.grain)
+        stored = None
         if self._lifecycles is not None and not self.empty:
+            stored = self._lifecycles.tables(key, self._build_lifecycle, cur)
+        if stored:
             # every customer's lifecycle, stored once per dataset and settings: a segment is a filter on it
-            key = LifecycleStore.key(self._events_table, sm.churn_events, s.churn_after_days, as_of, s.grain)
-            spells, customer_periods = self._lifecycles.tables(key, self._build_lifecycle)
+            spells, customer_periods = stored
             cur.execute(f"CREATE OR REPLACE TEMP VIEW model_spells AS SELECT s.* FROM {spells} s {self._chosen}")
             cur.execute(
                 f"CREATE OR REPLACE TEMP VIEW model_customer_periods AS SELECT s.* FROM {customer_periods} s {self._chosen}"
