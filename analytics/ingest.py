@@ -507,13 +507,13 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         "SELECT count(*), min(ts), max(ts), list(DISTINCT event) FROM parsed WHERE reason IS NULL"
     ).fetchone()
     events_seen = set(event_names or [])
-    make_customer_keys(cur, "parsed WHERE reason IS NULL")
     if rows_kept == 0:
         top = max(refused, key=lambda r: r["rows"])
         raise BadUpload(
             f"No row of {label} could be used: {top['rows']:,} rows have {top['label']} "
             f"({top['where']} {', '.join(map(str, top['examples']))}...); {top['fix']}."
         )
+    make_customer_keys(cur, "parsed WHERE reason IS NULL")
     satisfaction_unread = 0
     sat = mapping.get("satisfaction")
     if sat is not None and sat.column:

@@ -70,6 +70,9 @@ CREATE TABLE IF NOT EXISTS datasets (
 )
 """
 MAX_NAME = 80
+# the usable rows of an ingest's staged file, in the columns and order of events_table.sql's source
+STAGED_EVENTS = ("(SELECT customer_id, ts, event, stage, revenue, segment, channel, satisfaction, src_row AS row_no "
+                 "FROM parsed WHERE reason IS NULL)")
 
 
 def default_path() -> Path:
@@ -172,8 +175,8 @@ class Workspace:
                     _ingest.make_customer_keys(cur, quote_ident(table))
                     cur.execute(f"CREATE TABLE {quote_ident(customers_table_of(table))} AS " + sql("customers_table"))
                     cur.execute(
-                        f"CREATE TABLE {quote_ident(table + '_keyed')} AS SELECT k.customer_key, e.* EXCLUDE (customer_id) "
-                        f"FROM {quote_ident(table)} e JOIN customer_keys k USING (customer_id)"
+                        f"CREATE TABLE {quote_ident(table + '_keyed')} AS "
+                        + sql("events_table").format(source=quote_ident(table))
                     )
                     cur.execute(f"DROP TABLE {quote_ident(table)}")
                     cur.execute(f"ALTER TABLE {quote_ident(table + '_keyed')} RENAME TO {quote_ident(table)}")
@@ -273,7 +276,7 @@ class Workspace:
             cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute(f"CREATE TABLE {quote_ident(customers_table_of(table))} AS " + sql("customers_table"))
-                cur.execute(f"CREATE TABLE {quote_ident(table)} AS " + sql("events_table"))
+                cur.execute(f"CREATE TABLE {quote_ident(table)} AS " + sql("events_table").format(source=STAGED_EVENTS))
                 report["segments"] = segments_of(cur, quote_ident(table))  # the sidebar's list, once
                 if exists:
                     cur.execute(f"DROP TABLE {quote_ident(exists[0])}")

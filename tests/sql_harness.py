@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from analytics.db import connect
+from analytics.db import connect, sql
 from analytics.ingest import make_customer_keys
 from analytics.model import Model, Settings
 from analytics.stagemap import stage_map_from_dict
@@ -24,9 +24,8 @@ EVENTS_TABLE = "events_h"  # with customers_h, stored as the workspace stores a 
 def store(con) -> None:
     """Move the rows of ``staged`` into ``events_h`` and ``customers_h``, as an ingest stores them."""
     make_customer_keys(con, "staged")
-    con.execute("CREATE TABLE customers_h AS SELECT customer_key, customer_id FROM customer_keys")
-    con.execute("CREATE TABLE events_h AS SELECT k.customer_key, s.* EXCLUDE (customer_id) "
-                "FROM staged s JOIN customer_keys k USING (customer_id) ORDER BY k.customer_key, s.ts, s.row_no")
+    con.execute("CREATE TABLE customers_h AS " + sql("customers_table"))
+    con.execute("CREATE TABLE events_h AS " + sql("events_table").format(source="staged"))
 
 
 def _clean(value):
