@@ -1,8 +1,8 @@
 """Every customer's lifecycle, computed once per dataset and settings and kept for reuse.
 
-The lifecycle is the costly half of the model: the activity spells (``model_spells``) and each
-customer's state, class and value per period (``model_customer_periods``). Neither depends on the
-segment filter (a customer's spells are their own), so they are computed for every customer once
+The lifecycle is the costly half of the model: the money and churn events (``model_money``), the
+activity spells (``model_spells``) and each customer's state, class and value per period
+(``model_customer_periods``). None depends on the segment filter (a customer's spells are their own), so they are computed for every customer once
 per dataset version and lifecycle settings (as_of, churn window, churn events, grain) and a segment,
 a new page or a second look reads them back, filtered to the segment's customers.
 
@@ -33,7 +33,7 @@ class LifecycleStore:
         self._con = con
         self._keep = keep
         self._lock = threading.Lock()
-        self._tables: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._tables: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
         self.builds = 0  # lifecycles computed so far (the tests count them)
         con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCHEMA}")
 
@@ -42,9 +42,9 @@ class LifecycleStore:
         text = repr((events_table, sorted(churn_events), churn_after_days, as_of.isoformat(), grain))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def tables(self, key: str, build, reader: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
-        """The (spells, customer periods) tables stored under ``key``, qualified for SQL; made
-        first by ``build(cursor, spells_table, periods_table)`` when missing. ``reader`` (the
+    def tables(self, key: str, build, reader: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
+        """The (money, spells, customer periods) tables stored under ``key``, qualified for SQL;
+        made first by ``build(cursor, tables)`` when missing. ``reader`` (the
         caller's cursor) reads them before anything else may drop them: from then on its
         transaction keeps them, whatever the store evicts.
 
@@ -54,11 +54,11 @@ class LifecycleStore:
         """
         with self._lock:
             if key not in self._tables:
-                names = (f"{SCHEMA}.spells_{key}", f"{SCHEMA}.customer_periods_{key}")
+                names = tuple(f"{SCHEMA}.{part}_{key}" for part in ("money", "spells", "customer_periods"))
                 cur = self._con.cursor()
                 try:
                     cur.execute("SET TimeZone = 'UTC'")
-                    build(cur, *names)
+                    build(cur, names)
                 except duckdb.Error:
                     for table in names:
                         cur.execute(f"DROP TABLE IF EXISTS {table}")

@@ -14,8 +14,8 @@ One call prepares, on its own cursor, a chain of temporary tables (one SQL file 
 The lifecycle reads only ``model_money`` (payments, refunds, cancels: a small share of a log), so
 the movements and the cohorts never pay for the visits, logins and tickets. Given the workspace's
 :class:`~analytics.lifecycle.LifecycleStore` (as :func:`compute` and :func:`model_for` do),
-``model_spells`` and ``model_customer_periods`` are views on every customer's lifecycle, computed
-once per dataset and settings and filtered to the chosen segment.
+``model_money``, ``model_spells`` and ``model_customer_periods`` are views on every customer's
+lifecycle, computed once per dataset and settings and filtered to the chosen segment.
 
 and every table of the product reads from them: :func:`movements`, :func:`stage_table`,
 :func:`drivers`, :func:`cohorts`. Nothing walks customers in Python; pandas only carries the
@@ -115,12 +115,12 @@ class Model:
     """
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, events_table: str, stage_map: StageMap, settings: Settings,
-                 lifecycles: LifecycleStore | None = None, *, store_into: tuple[str, str] | None = None):
+                 lifecycles: LifecycleStore | None = None, *, store_into: tuple[str, str, str] | None = None):
         self.cur = cur
         self.stage_map = stage_map
         self._events_table = events_table
         self._lifecycles = lifecycles  # None: compute the lifecycle here, for the chosen customers only
-        self._store_into = store_into  # (spells, customer periods): the lifecycle goes into these tables
+        self._store_into = store_into  # (money, spells, customer periods): the lifecycle goes into these tables
         first, last = cur.execute(f"SELECT min(ts), max(ts) FROM {quote_ident(events_table)}").fetchone()
         self.settings = settings.resolved(stage_map, last)
         self.empty = first is None or first > self.settings.as_of
@@ -156,40 +156,35 @@ class Model:
             self._chosen = "SEMI JOIN model_chosen chosen ON chosen.customer_key = s.customer_key"
         self._as_of = as_of
         self._has_events = False
-        cur.execute(
-            "CREATE OR REPLACE TEMP TABLE model_money AS " + sql("model_money").format(events=events, chosen=self._chosen),
-            {"as_of": as_of},
-        )
         cur.execute("CREATE OR REPLACE TEMP TABLE model_periods AS " + sql("periods"), {
             "first": first or as_of, "as_of": as_of, "grain": s.grain, "step": GRAINS[s.grain],
         })
         if self.empty:
             cur.execute("DELETE FROM model_periods")
-        key = LifecycleStore.key(self._events_table, sm.churn_events, s.churn_after_days, as_of, s.grain)
+        lifecycle = [  # (table, query, parameters), each reading those before it
+            ("model_money", sql("model_money").format(events=events, chosen=self._chosen), {"as_of": as_of}),
+            ("model_spells", sql("spells"), {"as_of": as_of, "w": w}),
+            ("model_customer_periods", sql("customer_periods"), {}),
+        ]
         stored = None
         if self._lifecycles is not None and not self.empty:
+            key = LifecycleStore.key(self._events_table, sm.churn_events, s.churn_after_days, as_of, s.grain)
             stored = self._lifecycles.tables(key, self._build_lifecycle, cur)
         if stored:
             # every customer's lifecycle, stored once per dataset and settings: a segment is a filter on it
-            spells, customer_periods = stored
-            cur.execute(f"CREATE OR REPLACE TEMP VIEW model_spells AS SELECT s.* FROM {spells} s {self._chosen}")
-            cur.execute(
-                f"CREATE OR REPLACE TEMP VIEW model_customer_periods AS SELECT s.* FROM {customer_periods} s {self._chosen}"
-            )
-            return
-        if self._store_into:
-            spells, customer_periods = self._store_into
-            cur.execute(f"CREATE TABLE {spells} AS " + sql("spells"), {"as_of": as_of, "w": w})
-            cur.execute(f"CREATE OR REPLACE TEMP VIEW model_spells AS SELECT * FROM {spells}")
-            cur.execute(f"CREATE TABLE {customer_periods} AS " + sql("customer_periods"))
-            return
-        cur.execute("CREATE OR REPLACE TEMP TABLE model_spells AS " + sql("spells"), {"as_of": as_of, "w": w})
-        cur.execute("CREATE OR REPLACE TEMP TABLE model_customer_periods AS " + sql("customer_periods"))
+            for (name, _, _), table in zip(lifecycle, stored, strict=True):
+                cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT s.* FROM {table} s {self._chosen}")
+        elif self._store_into:
+            for (name, query, params), table in zip(lifecycle, self._store_into, strict=True):
+                cur.execute(f"CREATE TABLE {table} AS {query}", params)
+                cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {table}")
+        else:
+            for name, query, params in lifecycle:
+                cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}", params)
 
-    def _build_lifecycle(self, cur: duckdb.DuckDBPyConnection, spells: str, customer_periods: str) -> None:
-        """Store every customer's lifecycle under these settings in tables ``spells`` and ``customer_periods``."""
-        Model(cur, self._events_table, self.stage_map, replace(self.settings, segment=None),
-              store_into=(spells, customer_periods))
+    def _build_lifecycle(self, cur: duckdb.DuckDBPyConnection, tables: tuple[str, str, str]) -> None:
+        """Store every customer's lifecycle under these settings in ``tables`` (money, spells, customer periods)."""
+        Model(cur, self._events_table, self.stage_map, replace(self.settings, segment=None), store_into=tables)
 
     def _events(self) -> None:
         """Make ``model_ev`` (every event of the chosen customers, stages resolved) once, on first use."""
