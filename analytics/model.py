@@ -214,7 +214,7 @@ class Model:
         ``extended`` adds ``baseline_gained_value`` and ``baseline_lost_value`` (the value
         baselines behind ``value_impact``).
         """
-        df = self._df("stage_table", {"k": self.settings.baseline}, exact)
+        df = self._df("stage_table", {"k": self.settings.baseline, "grain": self.settings.grain}, exact)
         return df if extended else df[STAGE_COLUMNS]
 
     def periods(self) -> pd.DataFrame:

@@ -521,6 +521,29 @@ def test_events_before_acquisition():
     assert [r["cohort"] for r in result["cohorts"]] == ["2026-02"]
 
 
+def test_advancing_into_a_stage_entered_before():
+    # A logs in (Use) on 2 Jan before the onboarding call (Onboard) on 10 Jan; Use was entered
+    # first, so Onboard advances at A's next Use event at or after 10 Jan: the login of 20 Jan,
+    # 10 days on. B's onboarding call on 5 Jan is followed by nothing later in the journey (a
+    # second call, and a site visit, are not later stages): entered, not advanced. C's login of
+    # 1 Jan and call of 15 Jan are all: Use entered before, and never again, so not advanced.
+    events = [
+        ev("A", "2026-01-02", "login"),
+        ev("A", "2026-01-10", "onboarding_call"),
+        ev("A", "2026-01-20", "login"),
+        ev("B", "2026-01-05", "onboarding_call"),
+        ev("B", "2026-01-06", "onboarding_call"),
+        ev("B", "2026-01-07", "site_visit"),
+        ev("C", "2026-01-01", "login"),
+        ev("C", "2026-01-15", "onboarding_call"),
+    ]
+    result = reference_model(events, journey_map())
+    onboard = stage_row(result, "2026-01", "Onboard")
+    assert (onboard["entered"], onboard["advanced"], onboard["median_days_to_advance"]) == (3, 1, 10.0)
+    use = stage_row(result, "2026-01", "Use")
+    assert (use["entered"], use["advanced"]) == (2, 0)
+
+
 def test_stage_resolution_and_tie_breaks():
     # All new in Jan (as_of 20 Jan, W = 45), one period.
     # A: purchase with data stage "Use" -> gained at Use (a known data stage wins).
