@@ -18,16 +18,16 @@ worth AS (
 exposure AS (
     -- a churn event is the outcome itself: it is no touchpoint, and it does not put anyone into a
     -- stage's population
-    SELECT DISTINCT e.customer_key, e.stage, e.event FROM model_ev e SEMI JOIN customers c USING (customer_key)
+    SELECT DISTINCT e.customer_key, e.pos, e.event FROM model_ev e SEMI JOIN customers c USING (customer_key)
     WHERE e.pos > 0 AND NOT e.is_churn
 ),
 in_stage AS (
-    SELECT DISTINCT customer_key, stage FROM exposure
+    SELECT DISTINCT customer_key, pos FROM exposure
 ),
 population AS (
-    SELECT i.stage, count(*) AS n, count(*) FILTER (WHERE c.ever_lost) AS n_lost
+    SELECT i.pos, count(*) AS n, count(*) FILTER (WHERE c.ever_lost) AS n_lost
     FROM in_stage i JOIN customers c USING (customer_key)
-    GROUP BY i.stage
+    GROUP BY i.pos
 ),
 pairs AS (
     SELECT st.stage, st.pos, se.event
@@ -35,14 +35,14 @@ pairs AS (
     WHERE se.event NOT IN (SELECT event FROM model_churn_events)
 ),
 exposed AS (
-    SELECT x.stage, x.event,
+    SELECT x.pos, x.event,
         count(*) AS exposed,
         count(*) FILTER (WHERE c.ever_lost) AS exposed_lost,
         sum(w.value) FILTER (WHERE c.active_now) AS value_at_stake
     FROM exposure x
     JOIN customers c USING (customer_key)
     LEFT JOIN worth w USING (customer_key)
-    GROUP BY x.stage, x.event
+    GROUP BY x.pos, x.event
 ),
 final AS (
     SELECT pr.stage, pr.event,
@@ -52,8 +52,8 @@ final AS (
         coalesce(po.n_lost, 0) - coalesce(ex.exposed_lost, 0) AS unexposed_lost,
         coalesce(ex.value_at_stake, 0)::DECIMAL(38, 4) AS value_at_stake
     FROM pairs pr
-    LEFT JOIN exposed ex USING (stage, event)
-    LEFT JOIN population po USING (stage)
+    LEFT JOIN exposed ex USING (pos, event)
+    LEFT JOIN population po USING (pos)
     ORDER BY pr.pos, pr.event
 )
 SELECT * FROM final

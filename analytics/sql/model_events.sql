@@ -1,7 +1,8 @@
 -- The events the stage table and the drivers see: up to as_of, of the chosen customers, each with
 -- its stage resolved (a stage given in the data when the map knows it, else the map's stage for
--- the event, else Unmapped) and its journey position (1.. in map order; Unmapped is 0). Only the
--- columns they read: the whole log passes through here, so every column costs.
+-- the event, else Unmapped) as its journey position, pos (1.. in map order as in model_stages;
+-- Unmapped is 0). Only the columns they read, and the stage as a number, not its name: the whole
+-- log passes through here, so every column costs.
 -- {events} is the dataset's events table (quoted by analytics.db.quote_ident); {chosen} is empty
 -- (everyone) or a semi join on model_chosen (a segment's customers).
 -- Parameters: $as_of TIMESTAMP.
@@ -10,7 +11,6 @@ WITH final AS (
         s.customer_key,
         s.ts,
         s.event,
-        coalesce(data_stage.stage, map_stage.stage, 'Unmapped') AS stage,
         coalesce(data_stage.pos, map_stage.pos, 0) AS pos,
         s.event IN (SELECT event FROM model_churn_events) AS is_churn,
         s.revenue > 0 AND s.event NOT IN (SELECT event FROM model_churn_events) AS is_value

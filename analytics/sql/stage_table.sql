@@ -8,7 +8,7 @@ lost_at AS (
     -- the latest non-churn event at or before the last loss in the period; ties on time: the
     -- later stage in journey order (Unmapped lowest), then the later event name
     SELECT l.period_idx, l.customer_key, any_value(l.value_a) AS value_a,
-        coalesce(last(e.stage ORDER BY e.ts, e.pos, e.event), 'Unmapped') AS stage
+        coalesce(last(e.pos ORDER BY e.ts, e.pos, e.event), 0) AS pos
     FROM lost l
     LEFT JOIN model_ev e ON e.customer_key = l.customer_key AND e.ts <= l.last_loss_ts AND NOT e.is_churn
     GROUP BY l.period_idx, l.customer_key
@@ -22,19 +22,19 @@ gained_at AS (
     -- ties on time: the earliest stage in journey order (Unmapped only when no stage claims any
     -- of the value events), then the earlier event name
     SELECT g.period_idx, g.customer_key, any_value(g.value_b) AS value_b,
-        first(e.stage ORDER BY CASE WHEN e.pos = 0 THEN 2147483647 ELSE e.pos END, e.event) AS stage
+        first(e.pos ORDER BY CASE WHEN e.pos = 0 THEN 2147483647 ELSE e.pos END, e.event) AS pos
     FROM gained g
     JOIN model_ev e ON e.customer_key = g.customer_key AND e.ts = g.at_ts AND e.is_value
     GROUP BY g.period_idx, g.customer_key
 ),
 entries AS (
-    SELECT customer_key, stage, any_value(pos) AS pos, min(ts) AS entry_ts
+    SELECT customer_key, pos, min(ts) AS entry_ts
     FROM model_ev WHERE pos > 0
-    GROUP BY customer_key, stage
+    GROUP BY customer_key, pos
 ),
 pairs AS (
     -- each entry with every later stage in journey order that the customer entered
-    SELECT a.customer_key, a.stage, a.entry_ts, b.pos AS later_pos, b.entry_ts AS later_entry_ts
+    SELECT a.customer_key, a.pos, a.entry_ts, b.pos AS later_pos, b.entry_ts AS later_entry_ts
     FROM entries a JOIN entries b ON b.customer_key = a.customer_key AND b.pos > a.pos
 ),
 next_later AS (
@@ -42,37 +42,37 @@ next_later AS (
     -- came at or after it (its first event of all); else (entered before this stage was) its first
     -- event from the entry on, looked up in the log for these few pairs only (about 4% of entries
     -- at 10 M events). Joining every entry to every later event instead made 32.6 M rows there.
-    SELECT customer_key, stage, min(later_entry_ts) AS advanced_ts
+    SELECT customer_key, pos, min(later_entry_ts) AS advanced_ts
     FROM pairs WHERE later_entry_ts >= entry_ts
-    GROUP BY customer_key, stage
+    GROUP BY customer_key, pos
     UNION ALL
-    SELECT p.customer_key, p.stage, min(e.ts)
+    SELECT p.customer_key, p.pos, min(e.ts)
     FROM pairs p
     JOIN model_ev e ON e.customer_key = p.customer_key AND e.pos = p.later_pos AND e.ts >= p.entry_ts
     WHERE p.later_entry_ts < p.entry_ts
-    GROUP BY p.customer_key, p.stage
+    GROUP BY p.customer_key, p.pos
 ),
 advance AS (
     -- for each entry, the first event of a later stage at or after it
-    SELECT en.customer_key, en.stage, en.entry_ts, min(n.advanced_ts) AS advanced_ts
+    SELECT en.customer_key, en.pos, en.entry_ts, min(n.advanced_ts) AS advanced_ts
     FROM entries en
-    LEFT JOIN next_later n USING (customer_key, stage)
-    GROUP BY en.customer_key, en.stage, en.entry_ts
+    LEFT JOIN next_later n USING (customer_key, pos)
+    GROUP BY en.customer_key, en.pos, en.entry_ts
 ),
 entered AS (
-    SELECT p.period_idx, a.stage,
+    SELECT p.period_idx, a.pos,
         count(*) AS entered,
         count(a.advanced_ts) AS advanced,
         median(epoch(a.advanced_ts) - epoch(a.entry_ts)) / 86400 AS median_days_to_advance
     FROM advance a
     JOIN model_periods p ON p.a = date_trunc($grain, a.entry_ts)
-    GROUP BY p.period_idx, a.stage
+    GROUP BY p.period_idx, a.pos
 ),
 lost_by_stage AS (
-    SELECT period_idx, stage, count(*) AS lost, sum(value_a) AS lost_value FROM lost_at GROUP BY ALL
+    SELECT period_idx, pos, count(*) AS lost, sum(value_a) AS lost_value FROM lost_at GROUP BY ALL
 ),
 gained_by_stage AS (
-    SELECT period_idx, stage, count(*) AS gained, sum(value_b) AS gained_value FROM gained_at GROUP BY ALL
+    SELECT period_idx, pos, count(*) AS gained, sum(value_b) AS gained_value FROM gained_at GROUP BY ALL
 ),
 grid AS (
     SELECT p.period_idx, p.period, s.stage, s.pos
@@ -89,9 +89,9 @@ counts AS (
         coalesce(lo.lost, 0) AS lost,
         coalesce(lo.lost_value, 0)::DECIMAL(38, 4) AS lost_value
     FROM grid g
-    LEFT JOIN entered en USING (period_idx, stage)
-    LEFT JOIN gained_by_stage ga USING (period_idx, stage)
-    LEFT JOIN lost_by_stage lo USING (period_idx, stage)
+    LEFT JOIN entered en USING (period_idx, pos)
+    LEFT JOIN gained_by_stage ga USING (period_idx, pos)
+    LEFT JOIN lost_by_stage lo USING (period_idx, pos)
 ),
 baselines AS (
     SELECT *,
