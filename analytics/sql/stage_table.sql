@@ -32,32 +32,31 @@ entries AS (
     FROM model_ev WHERE pos > 0
     GROUP BY customer_key, pos
 ),
-pairs AS (
-    -- each entry with every later stage in journey order that the customer entered
-    SELECT a.customer_key, a.pos, a.entry_ts, b.pos AS later_pos, b.entry_ts AS later_entry_ts
-    FROM entries a JOIN entries b ON b.customer_key = a.customer_key AND b.pos > a.pos
+later AS (
+    -- the first event of each later stage (in journey order) at or after an entry is that stage's
+    -- own entry when it came at or after it (its first event of all). A later stage entered
+    -- before this one (about 4% of entries at 10 M events) is looked up in the log (back_again).
+    -- Joining every entry to every later event instead made 32.6 M rows at 10 M events.
+    SELECT a.customer_key, a.pos, any_value(a.entry_ts) AS entry_ts,
+        min(b.entry_ts) FILTER (WHERE b.entry_ts >= a.entry_ts) AS advanced_ts,
+        bool_or(b.entry_ts < a.entry_ts) AS entered_later_first
+    FROM entries a LEFT JOIN entries b ON b.customer_key = a.customer_key AND b.pos > a.pos
+    GROUP BY a.customer_key, a.pos
 ),
-next_later AS (
-    -- the first event of each later stage at or after the entry: that stage's own entry when it
-    -- came at or after it (its first event of all); else (entered before this stage was) its first
-    -- event from the entry on, looked up in the log for these few pairs only (about 4% of entries
-    -- at 10 M events). Joining every entry to every later event instead made 32.6 M rows there.
-    SELECT customer_key, pos, min(later_entry_ts) AS advanced_ts
-    FROM pairs WHERE later_entry_ts >= entry_ts
-    GROUP BY customer_key, pos
-    UNION ALL
-    SELECT p.customer_key, p.pos, min(e.ts)
-    FROM pairs p
-    JOIN model_ev e ON e.customer_key = p.customer_key AND e.pos = p.later_pos AND e.ts >= p.entry_ts
-    WHERE p.later_entry_ts < p.entry_ts
-    GROUP BY p.customer_key, p.pos
+back_again AS (
+    -- for those entries: the first event of such a stage from the entry on
+    SELECT l.customer_key, l.pos, min(e.ts) AS advanced_ts
+    FROM later l
+    JOIN entries b ON b.customer_key = l.customer_key AND b.pos > l.pos AND b.entry_ts < l.entry_ts
+    JOIN model_ev e ON e.customer_key = l.customer_key AND e.pos = b.pos AND e.ts >= l.entry_ts
+    WHERE l.entered_later_first
+    GROUP BY l.customer_key, l.pos
 ),
 advance AS (
     -- for each entry, the first event of a later stage at or after it
-    SELECT en.customer_key, en.pos, en.entry_ts, min(n.advanced_ts) AS advanced_ts
-    FROM entries en
-    LEFT JOIN next_later n USING (customer_key, pos)
-    GROUP BY en.customer_key, en.pos, en.entry_ts
+    SELECT l.customer_key, l.pos, l.entry_ts, least(l.advanced_ts, b.advanced_ts) AS advanced_ts
+    FROM later l
+    LEFT JOIN back_again b USING (customer_key, pos)
 ),
 entered AS (
     SELECT p.period_idx, a.pos,
