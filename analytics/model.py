@@ -15,7 +15,9 @@ The lifecycle reads only ``model_money`` (payments, refunds, cancels: a small sh
 the movements and the cohorts never pay for the visits, logins and tickets. Given the workspace's
 :class:`~analytics.lifecycle.LifecycleStore` (as :func:`compute` and :func:`model_for` do),
 ``model_money``, ``model_spells`` and ``model_customer_periods`` are views on every customer's
-lifecycle, computed once per dataset and settings and filtered to the chosen segment.
+lifecycle, computed once per dataset and settings and filtered to the chosen segment: the one of
+:func:`first_look` stored in the workspace file with the events (:func:`store_first_look`), any
+other kept in memory (see :mod:`analytics.lifecycle`).
 
 and every table of the product reads from them: :func:`movements`, :func:`stage_table`,
 :func:`drivers`, :func:`cohorts`. Nothing walks customers in Python; pandas only carries the
@@ -58,6 +60,7 @@ import pandas as pd
 
 from analytics.db import customers_table_of, quote_ident, sql
 from analytics.errors import JourneyLedgerError
+from analytics import lifecycle
 from analytics.lifecycle import LifecycleStore
 from analytics.stagemap import StageMap
 
@@ -161,25 +164,26 @@ class Model:
         })
         if self.empty:
             cur.execute("DELETE FROM model_periods")
-        lifecycle = [  # (table, query, parameters), each reading those before it
+        steps = [  # (table, query, parameters), each reading those before it
             ("model_money", sql("model_money").format(events=events, chosen=self._chosen), {"as_of": as_of}),
             ("model_spells", sql("spells"), {"as_of": as_of, "w": w}),
             ("model_customer_periods", sql("customer_periods"), {}),
         ]
         stored = None
         if self._lifecycles is not None and not self.empty:
-            key = LifecycleStore.key(self._events_table, sm.churn_events, s.churn_after_days, as_of, s.grain)
-            stored = self._lifecycles.tables(key, self._build_lifecycle, cur)
+            key = lifecycle_key(self._events_table, sm, s)
+            stored = (lifecycle.in_file(cur, self._events_table, key)
+                      or self._lifecycles.tables(key, self._build_lifecycle, cur))
         if stored:
             # every customer's lifecycle, stored once per dataset and settings: a segment is a filter on it
-            for (name, _, _), table in zip(lifecycle, stored, strict=True):
+            for (name, _, _), table in zip(steps, stored, strict=True):
                 cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT s.* FROM {table} s {self._chosen}")
         elif self._store_into:
-            for (name, query, params), table in zip(lifecycle, self._store_into, strict=True):
+            for (name, query, params), table in zip(steps, self._store_into, strict=True):
                 cur.execute(f"CREATE TABLE {table} AS {query}", params)
                 cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {table}")
         else:
-            for name, query, params in lifecycle:
+            for name, query, params in steps:
                 cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}", params)
 
     def _build_lifecycle(self, cur: duckdb.DuckDBPyConnection, tables: tuple[str, str, str]) -> None:
@@ -248,6 +252,31 @@ class Model:
         if self.empty:  # no event up to as_of: nothing to test
             df = df.iloc[0:0]
         return add_driver_statistics(df)[DRIVER_COLUMNS]
+
+
+def first_look(last_event: datetime) -> Settings:
+    """The settings the pages open with: months, up to the end of the dataset's last day (their
+    lifecycle is stored in the workspace file with the dataset, see :func:`store_first_look`)."""
+    return Settings(grain="month", as_of=last_event.date())
+
+
+def lifecycle_key(events_table: str, stage_map: StageMap, settings: Settings) -> str:
+    """The key of the lifecycle under ``settings`` (resolved): what it depends on, and nothing else."""
+    return lifecycle.lifecycle_key(events_table, stage_map.churn_events, settings.churn_after_days, settings.as_of,
+                                   settings.grain)
+
+
+def store_first_look(cur: duckdb.DuckDBPyConnection, events_table: str, stage_map: StageMap) -> None:
+    """Compute every customer's lifecycle under :func:`first_look` and store it in the workspace
+    file, in the caller's transaction (the ingest's, a new stage map's): the first Overview of a
+    dataset, in any process, then computes no lifecycle. Replaces any stored before for the table."""
+    lifecycle.drop_from_file(cur, events_table)
+    last = cur.execute(f"SELECT max(ts) FROM {quote_ident(events_table)}").fetchone()[0]
+    if last is None:
+        return
+    settings = first_look(last).resolved(stage_map, last)
+    tables = lifecycle.store_in_file(cur, events_table, lifecycle_key(events_table, stage_map, settings))
+    Model(cur, events_table, stage_map, settings, store_into=tables)
 
 
 def segments_of(cur: duckdb.DuckDBPyConnection, events: str) -> list[str]:

@@ -14,6 +14,9 @@ Layout:
   carry the dense integer key, not the text id: the model joins, groups and sorts by customer,
   and an integer does that several times faster than text (and costs the same for a 36-character
   UUID as for a short code). :meth:`Dataset.events_with_ids` joins the id back where it is shown.
+- ``lifecycle_<events table>_<key>_{money,spells,customer_periods}``: every customer's
+  lifecycle under the settings the pages open with, written with the events (and again with a
+  new stage map) and dropped with them, listed in ``lifecycles`` (see :mod:`analytics.lifecycle`).
 
 A workspace written before the customer key (events with a ``customer_id`` column) is brought up
 to date when it is opened, a dataset per transaction.
@@ -40,9 +43,10 @@ from analytics import ingest as _ingest
 from analytics import priorities
 from analytics.db import connect, customers_table_of, quote_ident, sql
 from analytics.errors import DatasetNotFound, WorkspaceError
+from analytics import lifecycle
 from analytics.lifecycle import LifecycleStore
 from analytics.mapping import Mapping
-from analytics.model import segments_of
+from analytics.model import segments_of, store_first_look
 from analytics.stagemap import DEFAULT_STAGE_MAP, StageMap, parse_stage_map
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,6 +153,7 @@ class Workspace:
             ) from None
         self._write_lock = threading.Lock()
         self._con.execute(CATALOGUE)
+        self._con.execute(lifecycle.FILE_CATALOGUE)
         self.lifecycles = LifecycleStore(self._con)
         self._add_customer_keys()
         if seed_sample is None:
@@ -278,7 +283,9 @@ class Workspace:
                 cur.execute(f"CREATE TABLE {quote_ident(customers_table_of(table))} AS " + sql("customers_table"))
                 cur.execute(f"CREATE TABLE {quote_ident(table)} AS " + sql("events_table").format(source=STAGED_EVENTS))
                 report["segments"] = segments_of(cur, quote_ident(table))  # the sidebar's list, once
+                store_first_look(cur, table, stage_map)
                 if exists:
+                    lifecycle.drop_from_file(cur, exists[0])
                     cur.execute(f"DROP TABLE {quote_ident(exists[0])}")
                     cur.execute(f"DROP TABLE IF EXISTS {quote_ident(customers_table_of(exists[0]))}")
                     cur.execute("DELETE FROM datasets WHERE name = ?", [name])
@@ -303,6 +310,7 @@ class Workspace:
             ds = self.dataset(name)
             cur.execute("BEGIN TRANSACTION")
             try:
+                lifecycle.drop_from_file(cur, ds.events_table)
                 cur.execute(f"DROP TABLE IF EXISTS {ds.table}")
                 cur.execute(f"DROP TABLE IF EXISTS {ds.customers_table}")
                 cur.execute("DELETE FROM datasets WHERE name = ?", [name])
@@ -335,8 +343,16 @@ class Workspace:
             report["unmapped"] = _ingest.unmapped_events(cur, ds.table, stage_map)
             events_seen = {r[0] for r in cur.execute(f"SELECT DISTINCT event FROM {ds.table}").fetchall()}
             report["warnings"] = stage_map.warnings_for(events_seen)
-            cur.execute(
-                "UPDATE datasets SET stage_map = ?, report = ? WHERE name = ?",
-                [stage_map.to_toml(), json.dumps(report), name],
-            )
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                # the churn events and window may have changed: the first look's lifecycle follows
+                store_first_look(cur, ds.events_table, stage_map)
+                cur.execute(
+                    "UPDATE datasets SET stage_map = ?, report = ? WHERE name = ?",
+                    [stage_map.to_toml(), json.dumps(report), name],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
         return self.dataset(name)

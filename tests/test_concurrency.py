@@ -120,6 +120,11 @@ def test_an_ingest_killed_midway_leaves_the_workspace_whole(tmp_path, delay):
         events_tables = {t for t in tables if t.startswith("events_")}
         assert events_tables == {ws.dataset(n).events_table for n in names}, "an orphan events table was left"
         assert {t for t in tables if t.startswith("customers_")} == {customers_table_of(t) for t in events_tables}
+        with ws.cursor() as cur:
+            stored = cur.execute("SELECT events_table, key FROM lifecycles").fetchall()
+        assert {t for t, _ in stored} == events_tables  # each dataset's first look, and no other
+        assert {t for t in tables if t.startswith("lifecycle_")} == {
+            f"lifecycle_{t}_{k}_{part}" for t, k in stored for part in ("money", "spells", "customer_periods")}
         if "big" in names:  # the kill came after the commit: then the dataset is whole
             assert ws.dataset("big").rows_kept == 401_604
     finally:

@@ -1,15 +1,18 @@
 """The stored lifecycle: computed once per dataset and settings, reused for every segment, and the
-same tables as the model computing it alone for the chosen customers."""
+same tables as the model computing it alone for the chosen customers; the first look's stored in
+the workspace file with the events, following their stage map and gone with them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from analytics.model import Model, Settings, compute
-from analytics.workspace import Workspace
+from analytics.model import Model, Settings, compute, first_look
+from analytics.stagemap import load_stage_map
+from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
 from tests.pages_helpers import sample_workspace
 
 
@@ -64,3 +67,61 @@ def test_segments_add_up_to_everyone(sample):
              for s in ("Solo maker", "Growing team", "Enterprise")]
     for col in ("new", "churned", "customers_end", "value_end"):
         assert sum(p[col] for p in parts).tolist() == pytest.approx(everyone[col].tolist())
+
+
+def file_lifecycles(ws: Workspace) -> list[tuple[str, str]]:
+    with ws.cursor() as cur:
+        return cur.execute("SELECT events_table, key FROM lifecycles ORDER BY ALL").fetchall()
+
+
+def lifecycle_tables(ws: Workspace) -> set[str]:
+    with ws.cursor() as cur:
+        return {r[0] for r in cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND starts_with(table_name, 'lifecycle_')"
+        ).fetchall()}
+
+
+def test_the_first_look_is_stored_with_the_dataset_and_a_new_process_computes_no_lifecycle(tmp_path):
+    path = sample_workspace(tmp_path)  # ingested, then closed: what a restart or another process opens
+    ws = Workspace(path, seed_sample=False)
+    try:
+        ds = ws.dataset("Sample")
+        assert file_lifecycles(ws) == [(ds.events_table, file_lifecycles(ws)[0][1])]
+        assert len(lifecycle_tables(ws)) == 3
+        first = first_look(ds.last_event)
+        assert first == Settings(grain="month", as_of=ds.last_event.date())  # what the sidebar opens with
+        stored = compute(ws, "Sample", first)
+        compute(ws, "Sample", replace(first, segment="Enterprise"))
+        assert ws.lifecycles.builds == 0, "the first look and its segments read the stored lifecycle"
+        expected = alone(ws, first)
+        for name, df in expected.items():
+            pd.testing.assert_frame_equal(getattr(stored, name).reset_index(drop=True), df.reset_index(drop=True),
+                                          check_exact=False, rtol=1e-12, obj=name)
+        compute(ws, "Sample", replace(first, grain="quarter"))
+        assert ws.lifecycles.builds == 1  # other settings: computed once, kept in memory
+    finally:
+        ws.close()
+
+
+def test_the_stored_lifecycle_follows_a_new_stage_map_and_goes_with_its_events(tmp_path):
+    ws = Workspace(sample_workspace(tmp_path), seed_sample=False)
+    try:
+        ds = ws.dataset("Sample")
+        [(_, old_key)] = file_lifecycles(ws)
+        old_tables = lifecycle_tables(ws)
+        ds = ws.set_stage_map("Sample", replace(ds.stage_map, churn_after_days=60))
+        [(table, new_key)] = file_lifecycles(ws)
+        assert table == ds.events_table and new_key != old_key
+        assert len(lifecycle_tables(ws)) == 3 and not lifecycle_tables(ws) & old_tables
+        first = first_look(ds.last_event)
+        stored = compute(ws, "Sample", first)
+        assert ws.lifecycles.builds == 0
+        pd.testing.assert_frame_equal(stored.movements, alone(ws, first)["movements"])
+
+        ws.ingest(SAMPLE_FILE, "Sample", stage_map=load_stage_map(SAMPLE_STAGES), replace=True)
+        assert [t for t, _ in file_lifecycles(ws)] == [ws.dataset("Sample").events_table]
+        assert len(lifecycle_tables(ws)) == 3
+        ws.remove("Sample")
+        assert file_lifecycles(ws) == [] and lifecycle_tables(ws) == set()
+    finally:
+        ws.close()
