@@ -15,7 +15,7 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
         assert size["steps"][step]["seconds"] > 0, step
         assert size["steps"][step]["peak_mb"] > 10, step
     assert size["steps"]["page"]["cached"] < size["steps"]["page"]["seconds"]
-    assert set(out["ratios"][0]) == {"ingest", "model", "pandas"}
+    assert set(out["ratios"][0]) == {"ingest", "model", "first_look", "pandas"}
     assert "| overview (all, compute) |" in out["report"] and "| ratio | target |" in out["report"]
 
 
