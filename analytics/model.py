@@ -140,12 +140,13 @@ class Model:
     def _prepare(self, events: str, first: datetime | None) -> None:
         cur, s, sm = self.cur, self.settings, self.stage_map
         cur.execute("CREATE OR REPLACE TEMP TABLE model_stages (stage VARCHAR, pos INTEGER)")
-        cur.execute("CREATE OR REPLACE TEMP TABLE model_stage_events (event VARCHAR, stage VARCHAR)")
+        cur.execute("CREATE OR REPLACE TEMP TABLE model_stage_events (event VARCHAR, stage VARCHAR, touchpoint INTEGER)")
         cur.execute("CREATE OR REPLACE TEMP TABLE model_churn_events (event VARCHAR)")
         if sm.stages:
             cur.executemany("INSERT INTO model_stages VALUES (?, ?)", [(n, i) for i, n in enumerate(sm.stage_names, 1)])
         if sm.event_stage_pairs():
-            cur.executemany("INSERT INTO model_stage_events VALUES (?, ?)", sm.event_stage_pairs())
+            cur.executemany("INSERT INTO model_stage_events VALUES (?, ?, ?)",
+                            [(e, st, i) for i, (e, st) in enumerate(sm.event_stage_pairs(), 1)])
         if sm.churn_events:
             cur.executemany("INSERT INTO model_churn_events VALUES (?)", [(e,) for e in sm.churn_events])
         as_of = s.as_of or datetime(1970, 1, 1)

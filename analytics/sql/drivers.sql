@@ -17,8 +17,9 @@ worth AS (
 ),
 exposure AS (
     -- a churn event is the outcome itself: it is no touchpoint, and it does not put anyone into a
-    -- stage's population
-    SELECT DISTINCT e.customer_key, e.pos, e.event FROM model_ev e SEMI JOIN customers c USING (customer_key)
+    -- stage's population. touchpoint is NULL for an event of the stage that the map lists elsewhere
+    -- (the data gave the stage): it puts the customer into the stage, not into a touchpoint.
+    SELECT DISTINCT e.customer_key, e.pos, e.touchpoint FROM model_ev e SEMI JOIN customers c USING (customer_key)
     WHERE e.pos > 0 AND NOT e.is_churn
 ),
 in_stage AS (
@@ -30,19 +31,20 @@ population AS (
     GROUP BY i.pos
 ),
 pairs AS (
-    SELECT st.stage, st.pos, se.event
+    SELECT st.stage, st.pos, se.event, se.touchpoint
     FROM model_stage_events se JOIN model_stages st USING (stage)
     WHERE se.event NOT IN (SELECT event FROM model_churn_events)
 ),
 exposed AS (
-    SELECT x.pos, x.event,
+    SELECT x.touchpoint,
         count(*) AS exposed,
         count(*) FILTER (WHERE c.ever_lost) AS exposed_lost,
         sum(w.value) FILTER (WHERE c.active_now) AS value_at_stake
     FROM exposure x
     JOIN customers c USING (customer_key)
     LEFT JOIN worth w USING (customer_key)
-    GROUP BY x.pos, x.event
+    WHERE x.touchpoint IS NOT NULL
+    GROUP BY x.touchpoint
 ),
 final AS (
     SELECT pr.stage, pr.event,
@@ -52,7 +54,7 @@ final AS (
         coalesce(po.n_lost, 0) - coalesce(ex.exposed_lost, 0) AS unexposed_lost,
         coalesce(ex.value_at_stake, 0)::DECIMAL(38, 4) AS value_at_stake
     FROM pairs pr
-    LEFT JOIN exposed ex USING (pos, event)
+    LEFT JOIN exposed ex USING (touchpoint)
     LEFT JOIN population po USING (pos)
     ORDER BY pr.pos, pr.event
 )
