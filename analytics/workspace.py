@@ -19,7 +19,7 @@ Layout:
   new stage map) and dropped with them, listed in ``lifecycles`` (see :mod:`analytics.lifecycle`).
 
 A workspace written before the customer key (events with a ``customer_id`` column) is brought up
-to date when it is opened, a dataset per transaction.
+to date when it is opened, a dataset per transaction (its first look's lifecycle stored too).
 
 Every change (ingest, replace, rename, delete, new stage map) is one transaction: readers see the
 old state or the new one, never half of it. The workspace is ``data/workspace.duckdb`` unless the
@@ -170,11 +170,11 @@ class Workspace:
         """Bring datasets stored before the customer key (events with customer_id) up to date."""
         with self.cursor() as cur:
             old = cur.execute(
-                "SELECT d.events_table FROM datasets d JOIN duckdb_columns() c "
+                "SELECT d.events_table, d.stage_map FROM datasets d JOIN duckdb_columns() c "
                 "ON c.table_name = d.events_table AND c.schema_name = 'main' AND c.column_name = 'customer_id' "
                 "WHERE c.database_name = current_database()"
             ).fetchall()
-            for (table,) in old:
+            for table, stage_map in old:
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     _ingest.make_customer_keys(cur, quote_ident(table))
@@ -185,6 +185,7 @@ class Workspace:
                     )
                     cur.execute(f"DROP TABLE {quote_ident(table)}")
                     cur.execute(f"ALTER TABLE {quote_ident(table + '_keyed')} RENAME TO {quote_ident(table)}")
+                    store_first_look(cur, table, parse_stage_map(stage_map, "the stored stage map"))
                     cur.execute("COMMIT")
                 except BaseException:
                     cur.execute("ROLLBACK")

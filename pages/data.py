@@ -79,7 +79,8 @@ def stage_map_editor(ds) -> None:
     else:
         preview_effect(ds, edited)
         if st.button("Save stage map", type="primary", key="save_stage_map"):
-            ws.set_stage_map(ds.name, edited)
+            with st.spinner("Saving the stage map and recomputing the customer lifecycle..."):
+                ws.set_stage_map(ds.name, edited)
             st.toast("Stage map saved.")
             st.rerun()
     with st.expander("Replace from a TOML file, or download it"):
@@ -88,7 +89,8 @@ def stage_map_editor(ds) -> None:
         toml_file = st.file_uploader("Stage map (TOML)", type=["toml"], key="stage_map_upload")
         if toml_file is not None and st.button("Use this stage map", key="stage_map_apply"):
             try:
-                ws.set_stage_map(ds.name, parse_stage_map(toml_file.getvalue().decode("utf-8-sig"), toml_file.name))
+                with st.spinner("Saving the stage map and recomputing the customer lifecycle..."):
+                    ws.set_stage_map(ds.name, parse_stage_map(toml_file.getvalue().decode("utf-8-sig"), toml_file.name))
             except UnicodeDecodeError:
                 st.error(f"{md(toml_file.name)} is not UTF-8 text; save it as UTF-8 TOML.")
             except JourneyLedgerError as exc:

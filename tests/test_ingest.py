@@ -12,8 +12,9 @@ import pytest
 
 from analytics.db import customers_table_of
 from analytics.errors import BadUpload, MappingError, WorkspaceError
+from analytics.lifecycle import drop_from_file
 from analytics.mapping import Mapping, Source, suggest_mapping
-from analytics.model import compute
+from analytics.model import compute, first_look
 from analytics.stagemap import parse_stage_map
 from analytics.workspace import Workspace
 from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
@@ -233,8 +234,11 @@ def test_a_workspace_from_before_the_customer_key_is_brought_up_to_date(tmp_path
     ws = Workspace(path, seed_sample=False)
     ds = ws.ingest(write("example.csv", WORKED_EXAMPLE), "example", stage_map=parse_stage_map(WORKED_STAGES))
     expected = compute(ws, "example").movements
+    expected_first_look = compute(ws, "example", first_look(ds.last_event)).movements
     before = rows(ws, "example")
-    with ws.cursor() as cur:  # the layout of earlier versions: the text id in every event row
+    with ws.cursor() as cur:  # the layout of earlier versions: the text id in every event row, no stored lifecycle
+        drop_from_file(cur, ds.events_table)
+        cur.execute("DROP TABLE lifecycles")
         cur.execute(f"CREATE TABLE old_layout AS SELECT * FROM {ds.events_with_ids()}")
         cur.execute(f"DROP TABLE {ds.table}")
         cur.execute(f"DROP TABLE {ds.customers_table}")
@@ -244,6 +248,9 @@ def test_a_workspace_from_before_the_customer_key_is_brought_up_to_date(tmp_path
     try:
         assert rows(ws, "example") == before
         pd.testing.assert_frame_equal(compute(ws, "example").movements, expected)
+        builds = ws.lifecycles.builds
+        pd.testing.assert_frame_equal(compute(ws, "example", first_look(ds.last_event)).movements, expected_first_look)
+        assert ws.lifecycles.builds == builds, "the upgrade stores the first look's lifecycle"
     finally:
         ws.close()
 
