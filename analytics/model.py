@@ -58,9 +58,9 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import pandas as pd
 
+from analytics import lifecycle
 from analytics.db import customers_table_of, quote_ident, sql
 from analytics.errors import JourneyLedgerError
-from analytics import lifecycle
 from analytics.lifecycle import LifecycleStore
 from analytics.stagemap import StageMap
 

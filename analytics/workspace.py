@@ -40,10 +40,9 @@ from pathlib import Path
 import duckdb
 
 from analytics import ingest as _ingest
-from analytics import priorities
+from analytics import lifecycle, priorities
 from analytics.db import connect, customers_table_of, quote_ident, sql
 from analytics.errors import DatasetNotFound, WorkspaceError
-from analytics import lifecycle
 from analytics.lifecycle import LifecycleStore
 from analytics.mapping import Mapping
 from analytics.model import segments_of, store_first_look
