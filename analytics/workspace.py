@@ -15,14 +15,16 @@ Layout:
   and an integer does that several times faster than text (and costs the same for a 36-character
   UUID as for a short code). :meth:`Dataset.events_with_ids` joins the id back where it is shown.
 - ``lifecycle_<events table>_<key>_{money,spells,customer_periods}``: every customer's
-  lifecycle under the settings the pages open with, written with the events (and again with a
+  lifecycle under the settings the pages open with, written after the events (and again after a
   new stage map) and dropped with them, listed in ``lifecycles`` (see :mod:`analytics.lifecycle`).
 
 A workspace written before the customer key (events with a ``customer_id`` column) is brought up
 to date when it is opened, a dataset per transaction (its first look's lifecycle stored too).
 
 Every change (ingest, replace, rename, delete, new stage map) is one transaction: readers see the
-old state or the new one, never half of it. The workspace is ``data/workspace.duckdb`` unless the
+old state or the new one, never half of it. The first look's lifecycle, derived from the events,
+follows in a transaction of its own; until it lands (or when it cannot be computed) the pages
+compute it when opened. The workspace is ``data/workspace.duckdb`` unless the
 environment variable ``JOURNEY_LEDGER_WORKSPACE`` or an explicit path says otherwise. A new
 workspace is created with the bundled sample dataset in it.
 """
@@ -30,6 +32,7 @@ workspace is created with the bundled sample dataset in it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import uuid
@@ -47,6 +50,8 @@ from analytics.lifecycle import LifecycleStore
 from analytics.mapping import Mapping
 from analytics.model import segments_of, store_first_look
 from analytics.stagemap import DEFAULT_STAGE_MAP, StageMap, parse_stage_map
+
+log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = ROOT / "data" / "workspace.duckdb"
@@ -184,11 +189,11 @@ class Workspace:
                     )
                     cur.execute(f"DROP TABLE {quote_ident(table)}")
                     cur.execute(f"ALTER TABLE {quote_ident(table + '_keyed')} RENAME TO {quote_ident(table)}")
-                    store_first_look(cur, table, parse_stage_map(stage_map, "the stored stage map"))
                     cur.execute("COMMIT")
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
+                self._store_first_look(cur, table, parse_stage_map(stage_map, "the stored stage map"))
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor (DuckDB connection sharing the database), pinned to UTC."""
@@ -283,7 +288,6 @@ class Workspace:
                 cur.execute(f"CREATE TABLE {quote_ident(customers_table_of(table))} AS " + sql("customers_table"))
                 cur.execute(f"CREATE TABLE {quote_ident(table)} AS " + sql("events_table").format(source=STAGED_EVENTS))
                 report["segments"] = segments_of(cur, quote_ident(table))  # the sidebar's list, once
-                store_first_look(cur, table, stage_map)
                 if exists:
                     lifecycle.drop_from_file(cur, exists[0])
                     cur.execute(f"DROP TABLE {quote_ident(exists[0])}")
@@ -302,7 +306,24 @@ class Workspace:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+            self._store_first_look(cur, table, stage_map)
         return self.dataset(name)
+
+    def _store_first_look(self, cur: duckdb.DuckDBPyConnection, table: str, stage_map: StageMap) -> None:
+        """Store the first look's lifecycle of ``table`` (:func:`~analytics.model.store_first_look`) in a
+        transaction of its own, once the events are committed. It is derived data: when it cannot be
+        computed (out of memory on a huge log, with the events' own transaction holding memory it
+        failed at 100 M events) the dataset stands without it, and the pages compute it when opened."""
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            store_first_look(cur, table, stage_map)
+            cur.execute("COMMIT")
+        except duckdb.Error as exc:
+            cur.execute("ROLLBACK")
+            log.warning("The lifecycle of %s was not stored (%s); it is computed when the pages open it.", table, exc)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
 
     def remove(self, name: str) -> None:
         """Delete a dataset and its events."""
@@ -346,7 +367,7 @@ class Workspace:
             cur.execute("BEGIN TRANSACTION")
             try:
                 # the churn events and window may have changed: the first look's lifecycle follows
-                store_first_look(cur, ds.events_table, stage_map)
+                lifecycle.drop_from_file(cur, ds.events_table)
                 cur.execute(
                     "UPDATE datasets SET stage_map = ?, report = ? WHERE name = ?",
                     [stage_map.to_toml(), json.dumps(report), name],
@@ -355,4 +376,5 @@ class Workspace:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+            self._store_first_look(cur, ds.events_table, stage_map)
         return self.dataset(name)

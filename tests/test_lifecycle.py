@@ -125,3 +125,23 @@ def test_the_stored_lifecycle_follows_a_new_stage_map_and_goes_with_its_events(t
         assert file_lifecycles(ws) == [] and lifecycle_tables(ws) == set()
     finally:
         ws.close()
+
+
+def test_a_lifecycle_that_cannot_be_stored_leaves_the_dataset_whole(tmp_path, monkeypatch):
+    import duckdb
+
+    import analytics.workspace as workspace
+
+    def out_of_memory(*args):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block (as at 100 M events)")
+
+    monkeypatch.setattr(workspace, "store_first_look", out_of_memory)
+    ws = Workspace(tmp_path / "ws.duckdb", seed_sample=False)
+    try:
+        ds = ws.ingest(SAMPLE_FILE, "Sample", stage_map=load_stage_map(SAMPLE_STAGES))
+        assert ds.rows_kept > 0 and file_lifecycles(ws) == [] and lifecycle_tables(ws) == set()
+        first = first_look(ds.last_event)
+        pd.testing.assert_frame_equal(compute(ws, "Sample", first).movements, alone(ws, first)["movements"])
+        assert ws.lifecycles.builds == 1  # computed when opened instead
+    finally:
+        ws.close()
