@@ -306,14 +306,16 @@ class Workspace:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+        with self._write_lock, self.cursor() as cur:  # a new cursor: the staged file's temp tables are gone
             self._store_first_look(cur, table, stage_map)
         return self.dataset(name)
 
     def _store_first_look(self, cur: duckdb.DuckDBPyConnection, table: str, stage_map: StageMap) -> None:
         """Store the first look's lifecycle of ``table`` (:func:`~analytics.model.store_first_look`) in a
-        transaction of its own, once the events are committed. It is derived data: when it cannot be
-        computed (out of memory on a huge log, with the events' own transaction holding memory it
-        failed at 100 M events) the dataset stands without it, and the pages compute it when opened."""
+        transaction of its own, once the events are committed, on a cursor without the ingest's temp
+        tables (at 100 M events, with the staged file still in memory, it ran out of memory). It is
+        derived data: when it cannot be computed the dataset stands without it, and the pages compute
+        it when opened."""
         cur.execute("BEGIN TRANSACTION")
         try:
             store_first_look(cur, table, stage_map)
