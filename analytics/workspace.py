@@ -273,41 +273,42 @@ class Workspace:
         name = check_name(name)
         stage_map = stage_map or DEFAULT_STAGE_MAP
         label = source_name or Path(path).name
-        with self._write_lock, self.cursor() as cur:
-            exists = cur.execute("SELECT events_table FROM datasets WHERE name = ?", [name]).fetchone()
-            if exists and not replace:
-                raise WorkspaceError(
-                    f"A dataset called {name!r} already exists; choose another name or replace it."
-                )
-            info = _ingest.inspect_file(path, label)
-            staged = _ingest.stage(cur, info, mapping, stage_map)
-            table = "events_" + uuid.uuid4().hex[:12]
-            report = staged.report
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                cur.execute(f"CREATE TABLE {quote_ident(customers_table_of(table))} AS " + sql("customers_table"))
-                cur.execute(f"CREATE TABLE {quote_ident(table)} AS " + sql("events_table").format(source=STAGED_EVENTS))
-                report["segments"] = segments_of(cur, quote_ident(table))  # the sidebar's list, once
-                if exists:
-                    lifecycle.drop_from_file(cur, exists[0])
-                    cur.execute(f"DROP TABLE {quote_ident(exists[0])}")
-                    cur.execute(f"DROP TABLE IF EXISTS {quote_ident(customers_table_of(exists[0]))}")
-                    cur.execute("DELETE FROM datasets WHERE name = ?", [name])
-                cur.execute(
-                    "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        name, table, label, json.dumps(staged.mapping.to_dict()), stage_map.to_toml(),
-                        datetime.now(UTC).replace(tzinfo=None, microsecond=0),
-                        report["rows_read"], report["rows_kept"], report["customers"],
-                        report["first_event"], report["last_event"], json.dumps(report),
-                    ],
-                )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-        with self._write_lock, self.cursor() as cur:  # a new cursor: the staged file's temp tables are gone
-            self._store_first_look(cur, table, stage_map)
+        with self._write_lock:
+            with self.cursor() as cur:
+                exists = cur.execute("SELECT events_table FROM datasets WHERE name = ?", [name]).fetchone()
+                if exists and not replace:
+                    raise WorkspaceError(
+                        f"A dataset called {name!r} already exists; choose another name or replace it."
+                    )
+                info = _ingest.inspect_file(path, label)
+                staged = _ingest.stage(cur, info, mapping, stage_map)
+                table = "events_" + uuid.uuid4().hex[:12]
+                report = staged.report
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    cur.execute(f"CREATE TABLE {quote_ident(customers_table_of(table))} AS " + sql("customers_table"))
+                    cur.execute(f"CREATE TABLE {quote_ident(table)} AS " + sql("events_table").format(source=STAGED_EVENTS))
+                    report["segments"] = segments_of(cur, quote_ident(table))  # the sidebar's list, once
+                    if exists:
+                        lifecycle.drop_from_file(cur, exists[0])
+                        cur.execute(f"DROP TABLE {quote_ident(exists[0])}")
+                        cur.execute(f"DROP TABLE IF EXISTS {quote_ident(customers_table_of(exists[0]))}")
+                        cur.execute("DELETE FROM datasets WHERE name = ?", [name])
+                    cur.execute(
+                        "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            name, table, label, json.dumps(staged.mapping.to_dict()), stage_map.to_toml(),
+                            datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+                            report["rows_read"], report["rows_kept"], report["customers"],
+                            report["first_event"], report["last_event"], json.dumps(report),
+                        ],
+                    )
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+            with self.cursor() as cur:  # a new cursor: the staged file's temp tables are gone
+                self._store_first_look(cur, table, stage_map)
         return self.dataset(name)
 
     def _store_first_look(self, cur: duckdb.DuckDBPyConnection, table: str, stage_map: StageMap) -> None:
