@@ -9,6 +9,8 @@ must be dynamic (a dataset's events table, a source column named by an upload) g
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -33,6 +35,19 @@ def connect(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path), config=config)
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+@contextmanager
+def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Everything run on ``cur`` inside the block, all or nothing: committed at its end, rolled
+    back on any exception (which goes on up)."""
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
 
 
 def customers_table_of(events_table: str) -> str:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from analytics.db import transaction
 from analytics.errors import JourneyLedgerError
 from analytics.model import Results
 
@@ -268,14 +269,9 @@ def save_plan(ws, dataset: str, quarter: str, rows: pd.DataFrame | Iterable[Mapp
     at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with ws._write_lock, ws.cursor() as cur:
         cur.execute(TABLE)
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(cur):
             cur.execute("DELETE FROM priorities WHERE dataset = ? AND quarter = ?", [dataset, quarter])
             _insert(cur, dataset, quarter, clean, at)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
     return len(clean)
 
 

@@ -44,7 +44,7 @@ import duckdb
 
 from analytics import ingest as _ingest
 from analytics import lifecycle, priorities
-from analytics.db import connect, customers_table_of, quote_ident, sql
+from analytics.db import connect, customers_table_of, quote_ident, sql, transaction
 from analytics.errors import DatasetNotFound, WorkspaceError
 from analytics.lifecycle import LifecycleStore
 from analytics.mapping import Mapping
@@ -179,8 +179,7 @@ class Workspace:
                 "WHERE c.database_name = current_database()"
             ).fetchall()
             for table, stage_map in old:
-                cur.execute("BEGIN TRANSACTION")
-                try:
+                with transaction(cur):
                     _ingest.make_customer_keys(cur, quote_ident(table))
                     cur.execute(f"CREATE TABLE {quote_ident(customers_table_of(table))} AS " + sql("customers_table"))
                     cur.execute(
@@ -189,10 +188,6 @@ class Workspace:
                     )
                     cur.execute(f"DROP TABLE {quote_ident(table)}")
                     cur.execute(f"ALTER TABLE {quote_ident(table + '_keyed')} RENAME TO {quote_ident(table)}")
-                    cur.execute("COMMIT")
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
                 self._store_first_look(cur, table, parse_stage_map(stage_map, "the stored stage map"))
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -284,8 +279,7 @@ class Workspace:
                 staged = _ingest.stage(cur, info, mapping, stage_map)
                 table = "events_" + uuid.uuid4().hex[:12]
                 report = staged.report
-                cur.execute("BEGIN TRANSACTION")
-                try:
+                with transaction(cur):
                     cur.execute(f"CREATE TABLE {quote_ident(customers_table_of(table))} AS " + sql("customers_table"))
                     cur.execute(f"CREATE TABLE {quote_ident(table)} AS " + sql("events_table").format(source=STAGED_EVENTS))
                     report["segments"] = segments_of(cur, quote_ident(table))  # the sidebar's list, once
@@ -303,10 +297,6 @@ class Workspace:
                             report["first_event"], report["last_event"], json.dumps(report),
                         ],
                     )
-                    cur.execute("COMMIT")
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
             with self.cursor() as cur:  # a new cursor: the staged file's temp tables are gone
                 self._store_first_look(cur, table, stage_map)
         return self.dataset(name)
@@ -317,32 +307,22 @@ class Workspace:
         tables (at 100 M events, with the staged file still in memory, it ran out of memory). It is
         derived data: when it cannot be computed the dataset stands without it, and the pages compute
         it when opened."""
-        cur.execute("BEGIN TRANSACTION")
         try:
-            store_first_look(cur, table, stage_map)
-            cur.execute("COMMIT")
+            with transaction(cur):
+                store_first_look(cur, table, stage_map)
         except duckdb.Error as exc:
-            cur.execute("ROLLBACK")
             log.warning("The lifecycle of %s was not stored (%s); it is computed when the pages open it.", table, exc)
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
 
     def remove(self, name: str) -> None:
         """Delete a dataset and its events."""
         with self._write_lock, self.cursor() as cur:
             ds = self.dataset(name)
-            cur.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(cur):
                 lifecycle.drop_from_file(cur, ds.events_table)
                 cur.execute(f"DROP TABLE IF EXISTS {ds.table}")
                 cur.execute(f"DROP TABLE IF EXISTS {ds.customers_table}")
                 cur.execute("DELETE FROM datasets WHERE name = ?", [name])
                 priorities.delete_dataset_plans(cur, name)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
 
     def rename(self, name: str, new_name: str) -> None:
         new_name = check_name(new_name)
@@ -350,14 +330,9 @@ class Workspace:
             self.dataset(name)
             if new_name != name and cur.execute("SELECT 1 FROM datasets WHERE name = ?", [new_name]).fetchone():
                 raise WorkspaceError(f"A dataset called {new_name!r} already exists; choose another name.")
-            cur.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(cur):
                 cur.execute("UPDATE datasets SET name = ? WHERE name = ?", [new_name, name])
                 priorities.rename_dataset_plans(cur, name, new_name)  # the quarterly plans follow the name
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
 
     def set_stage_map(self, name: str, stage_map: StageMap) -> Dataset:
         """Replace a dataset's stage map (no re-upload); its report's Unmapped list and warnings follow."""
@@ -367,17 +342,12 @@ class Workspace:
             report["unmapped"] = _ingest.unmapped_events(cur, ds.table, stage_map)
             events_seen = {r[0] for r in cur.execute(f"SELECT DISTINCT event FROM {ds.table}").fetchall()}
             report["warnings"] = stage_map.warnings_for(events_seen)
-            cur.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(cur):
                 # the churn events and window may have changed: the first look's lifecycle follows
                 lifecycle.drop_from_file(cur, ds.events_table)
                 cur.execute(
                     "UPDATE datasets SET stage_map = ?, report = ? WHERE name = ?",
                     [stage_map.to_toml(), json.dumps(report), name],
                 )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
             self._store_first_look(cur, ds.events_table, stage_map)
         return self.dataset(name)
