@@ -10,8 +10,8 @@ back, filtered to the segment's customers.
 Two places keep them:
 
 - **the workspace file**, for the settings the pages open with (:func:`analytics.model.first_look`):
-  written by the ingest, by a new stage map and by the upgrade of an older workspace, in the same
-  transaction as the events they are computed from, and dropped with them. A new process, a
+  written by the ingest, by a new stage map and by the upgrade of an older workspace, each in a
+  transaction of its own once the events are committed, and dropped with the events. A new process, a
   restart or a second user opens the Overview without computing any lifecycle. Their tables are
   ``lifecycle_<events table>_<key>_<part>``, listed in the table ``lifecycles``.
 - **an in-memory database** attached to the workspace's connection (``lifecycle``), for any other

@@ -269,8 +269,9 @@ def lifecycle_key(events_table: str, stage_map: StageMap, settings: Settings) ->
 
 def store_first_look(cur: duckdb.DuckDBPyConnection, events_table: str, stage_map: StageMap) -> None:
     """Compute every customer's lifecycle under :func:`first_look` and store it in the workspace
-    file, in the caller's transaction (the ingest's, a new stage map's): the first Overview of a
-    dataset, in any process, then computes no lifecycle. Replaces any stored before for the table."""
+    file, in the caller's transaction (the workspace opens one for it once the events are
+    committed): the first Overview of a dataset, in any process, then computes no lifecycle.
+    Replaces any stored before for the table."""
     lifecycle.drop_from_file(cur, events_table)
     last = cur.execute(f"SELECT max(ts) FROM {quote_ident(events_table)}").fetchone()[0]
     if last is None:
