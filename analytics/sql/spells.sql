@@ -6,9 +6,13 @@
 -- at the first churn event at or after its last value event and within W of it, else at the last
 -- value event + W. The end is a loss only when it is at or before as_of (loss_ts; NULL = active).
 -- Spell 1 starts at acquisition; later spells start at reactivations.
+-- One pass orders each customer's value events and marks the edges: an event starts a spell by
+-- the rule above, and ends one when the next event starts one (or none follows). Only the edges
+-- (two per spell at most) are numbered. Value events at the same instant need no de-duplication:
+-- neither starts or ends a spell against the other.
 -- Parameters: $as_of TIMESTAMP, $w INTERVAL.
 WITH value_times AS (
-    SELECT DISTINCT customer_key, ts FROM model_money WHERE is_value
+    SELECT customer_key, ts FROM model_money WHERE is_value
 ),
 churn_times AS (
     SELECT DISTINCT customer_key, ts FROM model_money WHERE is_churn
@@ -19,18 +23,28 @@ with_next_churn AS (
     FROM value_times v
     ASOF LEFT JOIN churn_times c ON c.customer_key = v.customer_key AND c.ts >= v.ts
 ),
-with_previous AS (
-    SELECT *,
+neighbours AS (
+    SELECT customer_key, ts, next_churn,
         lag(ts) OVER w AS prev_ts,
-        lag(next_churn) OVER w AS prev_next_churn
+        lag(next_churn) OVER w AS prev_next_churn,
+        lead(ts) OVER w AS next_ts
     FROM with_next_churn
     WINDOW w AS (PARTITION BY customer_key ORDER BY ts)
 ),
+edges AS (
+    SELECT * FROM (
+        SELECT customer_key, ts, next_churn,
+            prev_ts IS NULL OR ts > prev_ts + $w OR prev_next_churn < ts AS starts,
+            next_ts IS NULL OR next_ts > ts + $w OR next_churn < next_ts AS ends
+        FROM neighbours
+    )
+    WHERE starts OR ends
+),
 numbered AS (
+    -- at the same instant a start sorts before an end, so the end takes its spell's number
     SELECT *,
-        sum(CASE WHEN prev_ts IS NULL OR ts > prev_ts + $w OR prev_next_churn < ts THEN 1 ELSE 0 END)
-            OVER (PARTITION BY customer_key ORDER BY ts ROWS UNBOUNDED PRECEDING) AS spell_no
-    FROM with_previous
+        sum(starts::INTEGER) OVER (PARTITION BY customer_key ORDER BY ts, NOT starts ROWS UNBOUNDED PRECEDING) AS spell_no
+    FROM edges
 ),
 spells AS (
     SELECT customer_key, spell_no,
