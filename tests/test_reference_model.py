@@ -375,6 +375,46 @@ def test_churn_and_payment_at_the_same_time():
     assert row(result["cohorts"], cohort="2026-01", periods_since=0)["active"] == 1
 
 
+def test_payments_at_the_same_instant_at_a_spells_start_and_end():
+    # W = 10, as_of 10 Mar. Every payment of A comes in a pair at one instant.
+    # 25 Jan, purchase 10 + renewal 5: acquired (one spell, not two). 3 Feb, renewals 7 + 3,
+    #   9 days later: still the same spell, its last payments; lost 13 Feb.
+    # 5 Mar, purchase 20 + renewal 1, 30 days after: a second spell, still active at as_of.
+    # Jan: new, value at 1 Feb = 15, gained at Buy (purchase and renewal tie: the earlier stage).
+    # Feb: active at 1 Feb, lost 13 Feb at the latest non-churn event before it (the renewals:
+    #   Renew) -> churned, churned_value 15, revenue 10.
+    # Mar: back on 5 Mar and active at the end -> reactivated; value at the end (revenue in
+    #   (as_of - 365 days, as_of]) = 15 + 10 + 21 = 46, gained at Buy.
+    # Had the 5 Mar pair been split between two spells, the first spell would run to March and
+    # A would be retained in Feb and Mar.
+    events = [
+        ev("A", "2026-01-25", "purchase", 10),
+        ev("A", "2026-01-25", "renewal", 5),
+        ev("A", "2026-02-03", "renewal", 7),
+        ev("A", "2026-02-03", "renewal", 3),
+        ev("A", "2026-03-05", "renewal", 1),
+        ev("A", "2026-03-05", "purchase", 20),
+    ]
+    result = reference_model(events, journey_map(), churn_after_days=10, as_of=at("2026-03-10"))
+    jan, feb, mar = result["movements"]
+    assert project(jan, ["new", "customers_end", "value_end", "revenue"]) == {
+        "new": 1, "customers_end": 1, "value_end": 15, "revenue": 15,
+    }  # fmt: skip
+    assert project(feb, MOVEMENT_KEYS[1:]) == {
+        "customers_start": 1, "new": 0, "reactivated": 0, "churned": 1, "customers_end": 0,
+        "value_start": 15, "new_value": 0, "reactivation_value": 0, "expansion": 0,
+        "contraction": 0, "churned_value": 15, "value_end": 0, "revenue": 10,
+    }  # fmt: skip
+    assert project(mar, MOVEMENT_KEYS[1:]) == {
+        "customers_start": 0, "new": 0, "reactivated": 1, "churned": 0, "customers_end": 1,
+        "value_start": 0, "new_value": 0, "reactivation_value": 46, "expansion": 0,
+        "contraction": 0, "churned_value": 0, "value_end": 46, "revenue": 21,
+    }  # fmt: skip
+    assert (stage_row(result, "2026-01", "Buy")["gained"], stage_row(result, "2026-01", "Buy")["gained_value"]) == (1, 15)
+    assert (stage_row(result, "2026-02", "Renew")["lost"], stage_row(result, "2026-02", "Renew")["lost_value"]) == (1, 15)
+    assert (stage_row(result, "2026-03", "Buy")["gained"], stage_row(result, "2026-03", "Buy")["gained_value"]) == (1, 46)
+
+
 def test_churn_event_of_someone_inactive_changes_nothing():
     # W = 10. A prospect cancelling (with a 5 fee: a churn event is never a value event) is
     # not acquired. B buys 25 Jan, the window ends 4 Feb (loss), logs in 7 Feb, cancels 10 Feb

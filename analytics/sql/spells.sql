@@ -34,8 +34,9 @@ neighbours AS (
 edges AS (
     SELECT * FROM (
         SELECT customer_key, ts, next_churn,
-            prev_ts IS NULL OR ts > prev_ts + $w OR prev_next_churn < ts AS starts,
-            next_ts IS NULL OR next_ts > ts + $w OR next_churn < next_ts AS ends
+            -- no churn event ahead (NULL) is no churn in between: true or false, never NULL
+            prev_ts IS NULL OR ts > prev_ts + $w OR coalesce(prev_next_churn < ts, false) AS starts,
+            next_ts IS NULL OR next_ts > ts + $w OR coalesce(next_churn < next_ts, false) AS ends
         FROM neighbours
     )
     WHERE starts OR ends
