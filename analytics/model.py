@@ -84,10 +84,11 @@ DRIVER_COLUMNS = [
 ]
 COHORT_COLUMNS = ["cohort", "periods_since", "customers", "active", "retention"]
 
-# The temp tables customer_periods.sql joins, each made by its own statement before it: as common
-# table expressions of one query the three took 4.0-4.2 s at 10 million events, as three statements
-# 3.1-3.4 s. Dropped once the customer periods are made.
-CUSTOMER_PERIOD_PARTS = (("model_states", "period_states"), ("model_boundary_values", "boundary_values"))
+# The lifecycle's tables, those stored (see analytics.lifecycle). The customer periods join two temp
+# tables made before them by statements of their own, model_states and model_boundary_values: as
+# common table expressions of one query the three took 4.0-4.2 s at 10 million events, as three
+# statements 3.1-3.4 s. Those two are dropped once the customer periods are made.
+LIFECYCLE_TABLES = ("model_money", "model_spells", "model_customer_periods")
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,8 @@ class Model:
         steps = [  # (table, query, parameters), each reading those before it
             ("model_money", sql("model_money").format(events=events, chosen=self._chosen), {"as_of": as_of}),
             ("model_spells", sql("spells"), {"as_of": as_of, "w": w}),
+            ("model_states", sql("period_states"), {}),
+            ("model_boundary_values", sql("boundary_values"), {}),
             ("model_customer_periods", sql("customer_periods"), {}),
         ]
         stored = None
@@ -184,20 +187,19 @@ class Model:
                       or self._lifecycles.tables(key, self._build_lifecycle, cur))
         if stored:
             # every customer's lifecycle, stored once per dataset and settings: a segment is a filter on it
-            for (name, _, _), table in zip(steps, stored, strict=True):
+            for name, table in zip(LIFECYCLE_TABLES, stored, strict=True):
                 cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT s.* FROM {table} s {self._chosen}")
             return
-        for (name, query, params), table in zip(steps, self._store_into or (None,) * len(steps), strict=True):
-            if name == "model_customer_periods":
-                for part, part_query in CUSTOMER_PERIOD_PARTS:
-                    cur.execute(f"CREATE OR REPLACE TEMP TABLE {part} AS " + sql(part_query))
-            if table:
-                cur.execute(f"CREATE TABLE {table} AS {query}", params)
-                cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {table}")
+        into = dict(zip(LIFECYCLE_TABLES, self._store_into, strict=True)) if self._store_into else {}
+        for name, query, params in steps:
+            if name in into:
+                cur.execute(f"CREATE TABLE {into[name]} AS {query}", params)
+                cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {into[name]}")
             else:
                 cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}", params)
-        for part, _ in CUSTOMER_PERIOD_PARTS:
-            cur.execute(f"DROP TABLE {part}")
+        for name, _, _ in steps:
+            if name not in LIFECYCLE_TABLES:  # the customer periods' parts, done with
+                cur.execute(f"DROP TABLE {name}")
 
     def _build_lifecycle(self, cur: duckdb.DuckDBPyConnection, tables: tuple[str, str, str]) -> None:
         """Store every customer's lifecycle under these settings in ``tables`` (money, spells, customer periods)."""

@@ -410,9 +410,9 @@ def test_payments_at_the_same_instant_at_a_spells_start_and_end():
         "value_start": 0, "new_value": 0, "reactivation_value": 46, "expansion": 0,
         "contraction": 0, "churned_value": 0, "value_end": 46, "revenue": 21,
     }  # fmt: skip
-    assert (stage_row(result, "2026-01", "Buy")["gained"], stage_row(result, "2026-01", "Buy")["gained_value"]) == (1, 15)
-    assert (stage_row(result, "2026-02", "Renew")["lost"], stage_row(result, "2026-02", "Renew")["lost_value"]) == (1, 15)
-    assert (stage_row(result, "2026-03", "Buy")["gained"], stage_row(result, "2026-03", "Buy")["gained_value"]) == (1, 46)
+    assert project(stage_row(result, "2026-01", "Buy"), ["gained", "gained_value"]) == {"gained": 1, "gained_value": 15}
+    assert project(stage_row(result, "2026-02", "Renew"), ["lost", "lost_value"]) == {"lost": 1, "lost_value": 15}
+    assert project(stage_row(result, "2026-03", "Buy"), ["gained", "gained_value"]) == {"gained": 1, "gained_value": 46}
 
 
 def test_churn_event_of_someone_inactive_changes_nothing():
