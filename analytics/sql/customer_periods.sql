@@ -2,7 +2,7 @@
 -- customer's state at the period's start a and end b (period_states.sql), their class, and their
 -- value at a and b (boundary_values.sql): the last of the three steps.
 WITH final AS (
-    SELECT s.*,
+    SELECT s.* EXCLUDE (a),
         CASE
             WHEN acquired_in AND active_b THEN 'new'
             WHEN NOT acquired_in AND NOT active_a AND active_b THEN 'reactivated'
