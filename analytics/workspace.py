@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS datasets (
 """
 MAX_NAME = 80
 # the usable rows of an ingest's staged file, in the columns and order of events_table.sql's source
-STAGED_EVENTS = ("(SELECT customer_id, ts, event, stage, revenue, segment, channel, satisfaction, src_row AS row_no "
+STAGED_EVENTS = ("(SELECT customer_id, ts, event, stage, revenue, segment, channel, satisfaction, rowid + 1 AS row_no "
                  "FROM parsed WHERE reason IS NULL)")
 
 

@@ -120,6 +120,21 @@ def test_mixed_date_formats_refuse_the_minority_by_row(ws, write):
     assert ds.report["refused"][0]["examples"] == [3]
 
 
+def test_a_date_format_that_only_starts_after_the_first_rows_is_still_chosen(ws, write):
+    """The first 1,000 rows read as ISO 8601, so the file is parsed so first; the 1,500 day-first rows
+    after them make %d/%m/%Y the format that reads most, so the file is parsed again with it and the
+    ISO rows are refused by row, as in any mixed file."""
+    iso = [f"i{n},2026-01-{n % 28 + 1:02d},x,0" for n in range(1_000)]
+    day_first = [f"d{n},{n % 28 + 1:02d}/02/2026,x,0" for n in range(1_500)]
+    ds = ws.ingest(write("t.csv", HEADER + "\n".join(iso + day_first) + "\n"), "t")
+    assert ds.report["date_format"] == "%d/%m/%Y"
+    assert ds.report["notes"] == ["timestamps read with the format %d/%m/%Y"]
+    [refused] = ds.report["refused"]
+    assert (refused["reason"], refused["rows"], refused["examples"]) == ("bad_timestamp", 1_000, [1, 2, 3, 4, 5])
+    assert ds.rows_kept == 1_500 and ds.customers == 1_500
+    assert (ds.first_event, ds.last_event) == (datetime(2026, 2, 1), datetime(2026, 2, 28))
+
+
 def test_unmapped_events_are_kept_and_counted(ws, write):
     stages = parse_stage_map(WORKED_STAGES)
     text = WORKED_EXAMPLE + "E,2026-04-11,webinar,0\nE,2026-04-12,webinar,0\nD,2026-04-12,newsletter,0\n"
@@ -145,8 +160,9 @@ def test_unmapped_events_are_kept_and_counted(ws, write):
         (b"who,when\na,2026-01-01\n", ["no customer_id column"]),
         (b"customer_id,event\na,x\n", ["no timestamp column"]),
         (b"customer_id,timestamp,event\na,never,x\nb,nope,y\n", ["no date Journey Ledger can read", "'never'"]),
+        (b"customer_id,timestamp,event\na,,x\nb, ,y\n", ["timestamp column timestamp of empty.csv is empty on every row"]),
     ],
-    ids=["empty", "header-only", "binary", "no-customer", "no-timestamp", "no-dates"],
+    ids=["empty", "header-only", "binary", "no-customer", "no-timestamp", "no-dates", "no-date-filled"],
 )
 def test_fatal_problems_stop_with_one_sentence(ws, write, content, words):
     path = write("empty.csv", content)

@@ -108,3 +108,37 @@ def test_raw_export_gives_the_waterfall_of_the_export_cleaned_by_hand(retail, tm
     assert len(by_hand) == 13  # 2010-12 to 2011-12
     pd.testing.assert_frame_equal(from_raw, by_hand)
     assert ws.dataset("cleaned").rows_kept == ws.dataset("Online Retail").rows_kept
+
+
+def _refusals_by_hand(raw) -> dict:
+    """The rows the ingest must refuse, numbered from 1 in the file's order, read with pandas."""
+    no_customer = raw.CustomerID.str.strip() == ""
+    kept = raw[~no_customer]
+    duplicate = kept.index[kept.duplicated()]
+    return {
+        "missing_customer": (int(no_customer.sum()), [int(i) + 1 for i in raw.index[no_customer][:5]]),
+        "duplicate": (len(duplicate), [int(i) + 1 for i in duplicate[:5]]),
+    }
+
+
+def test_refused_rows_are_counted_and_numbered_as_in_the_file(retail, tmp_path):
+    """The rows refused (no customer, exact duplicate) and their numbers, against pandas, for the
+    gzip file and for the same file uncompressed (45 MB, read by several threads at once): the
+    parse keeps no row number, so this pins that its rows stay in the file's order."""
+    import gzip
+    import shutil
+
+    import pandas as pd
+
+    ws, ds = retail
+    expected = _refusals_by_hand(pd.read_csv(RETAIL, dtype=str, keep_default_na=False))
+    assert expected["duplicate"][0] > 5_000 and expected["missing_customer"][0] == 135_080
+
+    def refused(ds):
+        return {r["reason"]: (r["rows"], r["examples"]) for r in ds.report["refused"]}
+
+    assert refused(ds) == expected
+    plain = tmp_path / "online_retail.csv"
+    with gzip.open(RETAIL, "rb") as src, plain.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    assert refused(ws.ingest(plain, "uncompressed")) == expected
