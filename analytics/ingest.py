@@ -20,8 +20,9 @@ DuckDB reads the file itself. The steps, each a set-based query:
    ``customers_<id>``, in one transaction with the dataset's catalogue row (see
    :mod:`analytics.workspace`): a failure leaves nothing behind.
 
-Row numbers in the report count data rows from 1 (the line after the header is row 1); the
-rejects of step 3 are reported by their line in the file.
+Row numbers in the report count data rows from 1 (the line after the header is row 1), the
+malformed lines included; those are reported by their line in the file. (A field with a line break
+inside quotes makes the lines after it run ahead of the rows.)
 
 Timestamps: ISO 8601 (date-only, with a time, with an offset converted to UTC) or the format of
 :data:`DATE_FORMATS` that reads most of a sample of the file's timestamps (ISO first on ties). When
@@ -551,8 +552,10 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
     _mark_duplicates(cur, info)
 
     refused = []
+    # parsed holds the lines DuckDB kept: after a malformed line, its row ids run one behind the file
+    skipped = cur.execute("SELECT list(DISTINCT line - 1 ORDER BY line - 1) FROM ingest_rejects").fetchone()[0] if malformed[0] else []
     by_reason = dict(
-        (code, (n, rows))
+        (code, (n, [file_row(r, skipped) for r in rows]))
         for code, n, rows in cur.execute(
             "SELECT reason, count(*), list(rowid + 1 ORDER BY rowid)[1:5] FROM parsed "
             "WHERE reason IS NOT NULL GROUP BY reason"
@@ -599,6 +602,21 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         "warnings": stage_map.warnings_for(events_seen),
     }
     return Staged(info=info, mapping=mapping, report=report)
+
+
+def file_row(kept: int, skipped: list[int]) -> int:
+    """The file's data row (from 1) of the ``kept``-th row DuckDB kept, when the data rows ``skipped``
+    (sorted; a malformed line's row is its line number less the header's) were left out.
+
+    >>> file_row(3, [2])
+    4
+    """
+    row = kept
+    for s in skipped:
+        if s > row:
+            break
+        row += 1
+    return row
 
 
 def make_customer_keys(cur: duckdb.DuckDBPyConnection, source: str) -> None:

@@ -113,6 +113,13 @@ def test_every_refusal_reason_with_its_rows(ws, write):
     ]
 
 
+def test_rows_after_a_malformed_line_keep_their_numbers(ws, write):
+    text = HEADER + "a,2026-01-01,x,0\nb,2026-01-02,x\nc,2026-01-03,x,0\n,2026-01-04,x,0\nd,2026-01-05,x\n,2026-01-06,x,0\n"
+    ds = ws.ingest(write("t.csv", text), "t")
+    got = {r["reason"]: (r["rows"], r["examples"], r["where"]) for r in ds.report["refused"]}
+    assert got == {"malformed": (2, [3, 6], "line"), "missing_customer": (2, [4, 6], "row")}
+
+
 def test_mixed_date_formats_refuse_the_minority_by_row(ws, write):
     text = HEADER + "a,2026-01-01,x,0\nb,2026-01-02,x,0\nc,Jan 3 2026,x,0\nd,2026-01-04,x,0\n"
     ds = ws.ingest(write("t.csv", text), "t")
