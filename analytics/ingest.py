@@ -30,8 +30,9 @@ the first :data:`HEAD_ROWS` rows all read as ISO 8601, the file is parsed so at 
 are compared only if a filled cell further down does not read (or none is filled), the file then
 being parsed again if another format wins; otherwise they are compared before the parse. A slash
 date that reads both day-first and month-first on every row (no day above 12 anywhere) is refused
-with a request to name the format, never guessed. Rows that do not read in the format most rows use are refused
-(mixed formats), as are timestamps before 1990-01-01 and more than a day after the upload.
+with a request to name the format, never guessed. Rows that do not read in the format most rows
+use are refused (mixed formats), as are timestamps before 1990-01-01 and more than a day after the
+upload.
 """
 
 from __future__ import annotations
@@ -372,6 +373,12 @@ KEEP_REJECTS = "store_rejects = true, rejects_table = 'ingest_rejects', rejects_
 SKIP_REJECTS = "ignore_errors = true"
 
 
+def _source_columns(info: FileInfo) -> str:
+    """Every column of the file, quoted, in the file's order: what the parse hashes and what the
+    duplicates are compared on."""
+    return ", ".join(quote_ident(c) for c in info.columns)
+
+
 def _read_csv(info: FileInfo, options: str) -> tuple[str, list]:
     """``read_csv(...)`` of the file, every column as text, and the values of its ``?``."""
     args, values = info.read_csv_args()
@@ -408,7 +415,6 @@ def _parse(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping, fmt
     exprs = {c: _source_expr(mapping, c, params) for c in ("customer_id", "event", "stage", "revenue", "segment", "channel", "satisfaction")}
     revenue_given = exprs["revenue"] is not None
     ts_col = mapping.get("timestamp").column
-    src_cols = ", ".join(quote_ident(c) for c in info.columns)
     revenue_filled = " AND ".join(f"{_text(c)} IS NOT NULL" for c in mapping.get("revenue").columns()) if revenue_given else "false"
     sat = mapping.get("satisfaction")
     sat_filled = f"{_text(sat.column)} IS NOT NULL" if sat is not None and sat.column else "false"
@@ -430,7 +436,7 @@ def _parse(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping, fmt
                    {exprs['channel'] or 'NULL::VARCHAR'} AS channel,
                    {exprs['satisfaction'] or 'NULL::DOUBLE'} AS satisfaction,
                    {sat_filled} AS satisfaction_filled,
-                   hash({src_cols}) AS row_hash
+                   hash({_source_columns(info)}) AS row_hash
             FROM {source}
         )
         SELECT customer_id, ts, event, stage,
@@ -468,7 +474,7 @@ def _mark_duplicates(cur: duckdb.DuckDBPyConnection, info: FileInfo) -> None:
     )
     if not cur.execute("SELECT count(*) FROM duplicate_candidates").fetchone()[0]:
         return
-    src_cols = ", ".join(quote_ident(c) for c in info.columns)
+    src_cols = _source_columns(info)
     source, params = _read_csv(info, SKIP_REJECTS)
     cur.execute(
         f"""
@@ -534,15 +540,14 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
             info = FileInfo(info.path, label, "latin-1", info.delimiter, info.quote, info.escape, info.columns)
             return _stage(cur, info, mapping, stage_map)
         raise BadUpload(_csv_error_message(exc, label)) from None
-    malformed = cur.execute(
-        "SELECT count(DISTINCT line), list(DISTINCT line ORDER BY line)[1:5] FROM ingest_rejects"
-    ).fetchone()
+    # the malformed lines (a file parsed twice has them twice in the rejects table)
+    malformed = cur.execute("SELECT list(DISTINCT line ORDER BY line) FROM ingest_rejects").fetchone()[0] or []
     rows_staged, ts_read, ts_unread = cur.execute("SELECT count(*), count(ts), count(*) FILTER (ts_unread) FROM parsed").fetchone()
-    if rows_staged == 0 and malformed[0] == 0:
+    if rows_staged == 0 and not malformed:
         raise BadUpload(f"{label} has a header but no rows; export it again with its data.")
     if rows_staged == 0:
         raise BadUpload(
-            f"No line of {label} has the same number of fields as its header (line {malformed[1][0]} for one); "
+            f"No line of {label} has the same number of fields as its header (line {malformed[0]} for one); "
             "check the delimiter and quoting, and export it again."
         )
     if assumed_iso and (ts_unread or not ts_read):
@@ -553,7 +558,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
 
     refused = []
     # parsed holds the lines DuckDB kept: after a malformed line, its row ids run one behind the file
-    skipped = cur.execute("SELECT list(DISTINCT line - 1 ORDER BY line - 1) FROM ingest_rejects").fetchone()[0] if malformed[0] else []
+    skipped = [line - 1 for line in malformed]
     by_reason = dict(
         (code, (n, [file_row(r, skipped) for r in rows]))
         for code, n, rows in cur.execute(
@@ -561,8 +566,8 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
             "WHERE reason IS NOT NULL GROUP BY reason"
         ).fetchall()
     )
-    if malformed[0]:
-        by_reason["malformed"] = (malformed[0], malformed[1])
+    if malformed:
+        by_reason["malformed"] = (len(malformed), malformed[:EXAMPLES])
     for code, label_text, fix in REASONS:
         if code in by_reason:
             n, rows = by_reason[code]
@@ -588,7 +593,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         "delimiter": info.delimiter,
         "date_format": fmt,
         "mapping": mapping.describe(),
-        "rows_read": rows_staged + malformed[0],
+        "rows_read": rows_staged + len(malformed),
         "rows_kept": rows_kept,
         "rows_refused": sum(r["rows"] for r in refused),
         "refused": refused,
