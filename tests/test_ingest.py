@@ -113,6 +113,35 @@ def test_every_refusal_reason_with_its_rows(ws, write):
     ]
 
 
+def test_only_rows_written_the_same_are_duplicates(ws, write):
+    text = HEADER + "\n".join(
+        [
+            "a,2026-01-01,buy,10",           # 1 kept
+            "a,2026-01-01,buy,10.00",        # 2 kept: reads as row 1, written differently
+            "a,2026-01-01 00:00:00,buy,10",  # 3 kept: the same
+            "a,2026-01-01,buy,10",           # 4 duplicate of 1
+            "a,2026-01-01,buy,10.00",        # 5 duplicate of 2
+            "a,2026-01-01,buy,11",           # 6 kept
+        ]
+    )
+    ds = ws.ingest(write("d.csv", text), "d")
+    assert [(r["reason"], r["rows"], r["examples"]) for r in ds.report["refused"]] == [("duplicate", 2, [4, 5])]
+    assert ds.rows_kept == 4
+
+
+def test_rows_whose_hashes_collide_are_compared_on_every_parsed_column(ws, write, monkeypatch):
+    # every row given the same hash: only rows that also read the same are refused
+    monkeypatch.setattr("analytics.ingest._source_columns", lambda info: "42")
+    text = HEADER + "a,2026-01-01,buy,10\nb,2026-01-01,buy,10\na,2026-01-01,buy,10.00\na,2026-01-02,buy,10\n"
+    ds = ws.ingest(write("c.csv", text), "c")
+    assert [(r["reason"], r["rows"], r["examples"]) for r in ds.report["refused"]] == [("duplicate", 1, [3])]
+    assert rows(ws, "c") == [
+        ("a", datetime(2026, 1, 1), "buy", Decimal("10")),
+        ("a", datetime(2026, 1, 2), "buy", Decimal("10")),
+        ("b", datetime(2026, 1, 1), "buy", Decimal("10")),
+    ]
+
+
 def test_rows_after_a_malformed_line_keep_their_numbers(ws, write):
     text = HEADER + "a,2026-01-01,x,0\nb,2026-01-02,x\nc,2026-01-03,x,0\n,2026-01-04,x,0\nd,2026-01-05,x\n,2026-01-06,x,0\n"
     ds = ws.ingest(write("t.csv", text), "t")
