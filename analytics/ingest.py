@@ -24,15 +24,15 @@ Row numbers in the report count data rows from 1 (the line after the header is r
 malformed lines included; those are reported by their line in the file. (A field with a line break
 inside quotes makes the lines after it run ahead of the rows.)
 
-Timestamps: ISO 8601 (date-only, with a time, with an offset converted to UTC) or the format of
-:data:`DATE_FORMATS` that reads most of a sample of the file's timestamps (ISO first on ties). When
-the first :data:`HEAD_ROWS` rows all read as ISO 8601, the file is parsed so at once, and the formats
-are compared only if a filled cell further down does not read (or none is filled), the file then
-being parsed again if another format wins; otherwise they are compared before the parse. A slash
-date that reads both day-first and month-first on every row (no day above 12 anywhere) is refused
-with a request to name the format, never guessed. Rows that do not read in the format most rows
-use are refused (mixed formats), as are timestamps before 1990-01-01 and more than a day after the
-upload.
+Timestamps: ISO 8601 (date-only, with a time, with an offset converted to UTC, the offset also after
+a space) or the format of :data:`DATE_FORMATS` that reads most of a sample of the file's timestamps
+(ISO first on ties). When the first :data:`HEAD_ROWS` rows all read as ISO 8601, the file is parsed
+so at once, and the formats are compared only if a filled cell further down does not read (or none
+is filled), the file then being parsed again if another format wins; otherwise they are compared
+before the parse. A slash date that reads both day-first and month-first on every row (no day above
+12 anywhere) is refused with a request to name the format, never guessed. Rows that do not read in
+the format most rows use are refused (mixed formats), as are timestamps before 1990-01-01 and more
+than a day after the upload.
 """
 
 from __future__ import annotations
@@ -318,9 +318,12 @@ def _timestamp_expr(col: str, fmt: str) -> str:
     raw = _text(col)
     if fmt == ISO:
         # Without an offset a plain TIMESTAMP cast reads the same instant at half the cost of the
-        # time-zone aware one, which converts "+02:00", "Z" or a zone name to UTC.
+        # time-zone aware one, which converts "+02:00", "Z" or a zone name to UTC. An offset after a
+        # space ("2026-01-03 10:15:30 +0200", Ruby's way of writing a time) is joined to the time
+        # first: DuckDB reads it only without the space.
+        offset_joined = f"regexp_replace({raw}, ' ([+-][0-9]{{2}}:?[0-9]{{2}})$', '\\1')"
         return (f"CASE WHEN regexp_full_match({raw}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([ T][0-9:.]*)?') "
-                f"THEN try_cast({raw} AS TIMESTAMP) ELSE try_cast({raw} AS TIMESTAMPTZ)::TIMESTAMP END")
+                f"THEN try_cast({raw} AS TIMESTAMP) ELSE try_cast({offset_joined} AS TIMESTAMPTZ)::TIMESTAMP END")
     return f"try_strptime({raw}, '{fmt.replace(chr(39), chr(39) * 2)}')::TIMESTAMP"
 
 

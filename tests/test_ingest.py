@@ -49,12 +49,15 @@ def test_timestamps_iso_date_only_and_offsets_become_utc(ws, write):
             "c,2026-01-03T10:15:30+02:00,x,0",
             "d,2026-01-03T23:30:00-05:00,x,0",
             "e,2026-01-03T10:15:30Z,x,0",
+            "f,2026-01-03 10:15:30 +0200,x,0",    # Ruby's Time#to_s
+            "g,2026-01-03 10:15:30 -05:30,x,0",
         ]
     )
     ws.ingest(write("t.csv", text), "t")
     assert [r[1] for r in rows(ws, "t")] == [
         datetime(2026, 1, 3), datetime(2026, 1, 3, 10, 15), datetime(2026, 1, 3, 8, 15, 30),
-        datetime(2026, 1, 4, 4, 30), datetime(2026, 1, 3, 10, 15, 30),
+        datetime(2026, 1, 4, 4, 30), datetime(2026, 1, 3, 10, 15, 30), datetime(2026, 1, 3, 8, 15, 30),
+        datetime(2026, 1, 3, 15, 45, 30),
     ]
 
 
