@@ -13,7 +13,12 @@ Two places keep them:
   written by the ingest, by a new stage map and by the upgrade of an older workspace, each in a
   transaction of its own once the events are committed, and dropped with the events. A new process, a
   restart or a second user opens the Overview without computing any lifecycle. Their tables are
-  ``lifecycle_<events table>_<key>_<part>``, listed in the table ``lifecycles``.
+  ``lifecycle_<events table>_<key>_<part>``, listed in the table ``lifecycles``. Beside it, the
+  *journey* of every event under the dataset's stage map (each person's entry into and advance
+  from each stage, and the stages and touchpoints they met: ``journey_<events table>_<key>_<part>``,
+  listed in ``journeys``). It does not depend on the lifecycle's settings, so the stage table and
+  the drivers read it under any settings whose ``as_of`` is at or after the last event (any grain,
+  churn window or segment), instead of grouping the whole log again.
 - **an in-memory database** attached to the workspace's connection (``lifecycle``), for any other
   settings (another end date, quarters, a churn window being tried): shared by every cursor of the
   process, the :data:`KEEP` most recently used. A cursor in a read snapshot sees a lifecycle stored
@@ -35,6 +40,9 @@ from analytics.db import quote_ident
 KEEP = 4  # lifecycles kept per process; at 10 M events one takes about 300 MB
 SCHEMA = "lifecycle"
 PARTS = ("money", "spells", "customer_periods")
+JOURNEY_PARTS = ("advance", "exposure")
+# What the workspace file stores, by kind: the catalogue listing them, and their tables' parts.
+KINDS = {"lifecycle": ("lifecycles", PARTS), "journey": ("journeys", JOURNEY_PARTS)}
 
 
 def lifecycle_key(events_table: str, churn_events: list[str], churn_after_days: int, as_of: datetime, grain: str) -> str:
@@ -43,37 +51,49 @@ def lifecycle_key(events_table: str, churn_events: list[str], churn_after_days: 
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def file_tables(events_table: str, lifecycle_key: str) -> tuple[str, str, str]:
-    """The names of a lifecycle's tables in the workspace file (unquoted)."""
-    return tuple(f"lifecycle_{events_table}_{lifecycle_key}_{part}" for part in PARTS)
+def journey_key(events_table: str, stage_names: list[str], event_stage_pairs: list[tuple[str, str]],
+                churn_events: list[str]) -> str:
+    """What a journey (every event's entries and exposures) depends on, hashed: the events table and
+    the stage map's stages, (event, stage) pairs (their order numbers the touchpoints) and churn events."""
+    text = repr((events_table, list(stage_names), list(event_stage_pairs), sorted(churn_events)))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-# The lifecycles stored in the workspace file. Read as a table, not from DuckDB's catalogue
+def file_tables(events_table: str, key: str, kind: str = "lifecycle") -> tuple[str, ...]:
+    """The names of a stored lifecycle's (or journey's) tables in the workspace file (unquoted)."""
+    return tuple(f"{kind}_{events_table}_{key}_{part}" for part in KINDS[kind][1])
+
+
+# The lifecycles and journeys stored in the workspace file. Read as tables, not from DuckDB's catalogue
 # functions: those start the reader's transaction on every attached database, the in-memory one
 # too, which would then never see a lifecycle stored there after that moment.
-FILE_CATALOGUE = "CREATE TABLE IF NOT EXISTS lifecycles (events_table VARCHAR NOT NULL, key VARCHAR NOT NULL)"
+FILE_CATALOGUE = tuple(
+    f"CREATE TABLE IF NOT EXISTS {catalogue} (events_table VARCHAR NOT NULL, key VARCHAR NOT NULL)"
+    for catalogue, _ in KINDS.values()
+)
 
 
-def in_file(cur: duckdb.DuckDBPyConnection, events_table: str, lifecycle_key: str) -> tuple[str, str, str] | None:
-    """The lifecycle's tables in the workspace file, quoted for SQL, when ``cur`` sees them."""
-    found = cur.execute("SELECT count(*) FROM lifecycles WHERE events_table = ? AND key = ?",
-                        [events_table, lifecycle_key]).fetchone()[0]
-    return tuple(quote_ident(t) for t in file_tables(events_table, lifecycle_key)) if found else None
+def in_file(cur: duckdb.DuckDBPyConnection, events_table: str, key: str, kind: str = "lifecycle") -> tuple[str, ...] | None:
+    """The lifecycle's (or journey's) tables in the workspace file, quoted for SQL, when ``cur`` sees them."""
+    found = cur.execute(f"SELECT count(*) FROM {KINDS[kind][0]} WHERE events_table = ? AND key = ?",
+                        [events_table, key]).fetchone()[0]
+    return tuple(quote_ident(t) for t in file_tables(events_table, key, kind)) if found else None
 
 
-def store_in_file(cur: duckdb.DuckDBPyConnection, events_table: str, lifecycle_key: str) -> tuple[str, str, str]:
-    """Register a lifecycle in the workspace file (in the caller's transaction); the tables to
-    write it into, quoted for SQL."""
-    cur.execute("INSERT INTO lifecycles VALUES (?, ?)", [events_table, lifecycle_key])
-    return tuple(quote_ident(t) for t in file_tables(events_table, lifecycle_key))
+def store_in_file(cur: duckdb.DuckDBPyConnection, events_table: str, key: str, kind: str = "lifecycle") -> tuple[str, ...]:
+    """Register a lifecycle (or journey) in the workspace file (in the caller's transaction); the
+    tables to write it into, quoted for SQL."""
+    cur.execute(f"INSERT INTO {KINDS[kind][0]} VALUES (?, ?)", [events_table, key])
+    return tuple(quote_ident(t) for t in file_tables(events_table, key, kind))
 
 
 def drop_from_file(cur: duckdb.DuckDBPyConnection, events_table: str) -> None:
-    """Drop every lifecycle of ``events_table`` from the workspace file (in the caller's transaction)."""
-    for (lifecycle_key,) in cur.execute("SELECT key FROM lifecycles WHERE events_table = ?", [events_table]).fetchall():
-        for table in file_tables(events_table, lifecycle_key):
-            cur.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
-    cur.execute("DELETE FROM lifecycles WHERE events_table = ?", [events_table])
+    """Drop every lifecycle and journey of ``events_table`` from the workspace file (in the caller's transaction)."""
+    for kind, (catalogue, _) in KINDS.items():
+        for (key,) in cur.execute(f"SELECT key FROM {catalogue} WHERE events_table = ?", [events_table]).fetchall():
+            for table in file_tables(events_table, key, kind):
+                cur.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+        cur.execute(f"DELETE FROM {catalogue} WHERE events_table = ?", [events_table])
 
 
 class LifecycleStore:

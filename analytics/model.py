@@ -12,6 +12,9 @@ One call prepares, on its own cursor, a chain of temporary tables (one SQL file 
                             states per period, and the values at the period boundaries)
     model_ev                every event up to as_of of those customers, stages resolved (made on
                             first use: only the stage table and the drivers read the whole log)
+    model_advance           each person's entry into each stage and advance from it, and
+    model_exposure          the stages and touchpoints each person met: both views, on model_ev
+                            or on the journey of every event stored with the first look
 
 The lifecycle reads only ``model_money`` (payments, refunds, cancels: a small share of a log), so
 the movements and the cohorts never pay for the visits, logins and tickets. Given the workspace's
@@ -19,7 +22,10 @@ the movements and the cohorts never pay for the visits, logins and tickets. Give
 ``model_money``, ``model_spells`` and ``model_customer_periods`` are views on every customer's
 lifecycle, computed once per dataset and settings and filtered to the chosen segment: the one of
 :func:`first_look` stored in the workspace file with the events (:func:`store_first_look`), any
-other kept in memory (see :mod:`analytics.lifecycle`).
+other kept in memory (see :mod:`analytics.lifecycle`). Likewise, whenever every event counts
+(as_of at or after the last), ``model_advance`` and ``model_exposure`` are views on the journey
+stored with the first look under the dataset's stage map (the grouping of the whole log by person
+and stage: a third of the Overview's time at 10 M events when computed).
 
 and every table of the product reads from them: :func:`movements`, :func:`stage_table`,
 :func:`drivers`, :func:`cohorts`. Nothing walks customers in Python; pandas only carries the
@@ -56,6 +62,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 import duckdb
 import pandas as pd
@@ -134,6 +141,7 @@ class Model:
         self._store_into = store_into  # (money, spells, customer periods): the lifecycle goes into these tables
         first, last = cur.execute(f"SELECT min(ts), max(ts) FROM {quote_ident(events_table)}").fetchone()
         self.settings = settings.resolved(stage_map, last)
+        self._every_event = last is not None and self.settings.as_of >= last  # nothing after as_of to leave out
         self.empty = first is None or first > self.settings.as_of
         self.events = quote_ident(events_table)
         self.customers = quote_ident(customers_table_of(events_table))
@@ -167,7 +175,7 @@ class Model:
             )
             self._chosen = "SEMI JOIN model_chosen chosen ON chosen.customer_key = s.customer_key"
         self._as_of = as_of
-        self._has_events = False
+        self._has_journey = False
         cur.execute("CREATE OR REPLACE TEMP TABLE model_periods AS " + sql("periods"), {
             "first": first or as_of, "as_of": as_of, "grain": s.grain, "step": GRAINS[s.grain],
         })
@@ -205,19 +213,43 @@ class Model:
         """Store every customer's lifecycle under these settings in ``tables`` (money, spells, customer periods)."""
         Model(cur, self._events_table, self.stage_map, replace(self.settings, segment=None), store_into=tables)
 
-    def _events(self) -> None:
-        """Make ``model_ev`` (every event of the chosen customers, stages resolved) once, on first use."""
-        if not self._has_events:
-            self.cur.execute(
-                "CREATE OR REPLACE TEMP TABLE model_ev AS " + sql("model_events").format(events=self.events, chosen=self._chosen),
-                {"as_of": self._as_of},
-            )
-            self._has_events = True
+    def _journey(self, store_into: tuple[str, ...] | None = None) -> None:
+        """Make, once, on first use: ``model_ev`` (every event up to as_of of the chosen customers,
+        stages resolved), and the entries and exposures the stage table and the drivers read,
+        ``model_advance`` and ``model_exposure`` (journey_advance.sql, journey_exposure.sql).
+
+        When every event counts and the workspace stores the journey under this stage map (with
+        the first look), those two are views on it, filtered to the chosen customers, and
+        ``model_ev`` is a view: the stage table then reads only the events of the customers it
+        gained and lost. Otherwise ``model_ev`` is a table and the two are views on it, or, given
+        ``store_into`` (the first look's, every event counting), written into those tables.
+        """
+        if self._has_journey:
+            return
+        cur = self.cur
+        stored = None
+        if self._lifecycles is not None and self._every_event:
+            stored = lifecycle.in_file(cur, self._events_table, journey_key(self._events_table, self.stage_map), "journey")
+        events = partial(sql("model_events").format, events=self.events, chosen=self._chosen)
+        if stored or store_into:
+            cur.execute("CREATE OR REPLACE TEMP VIEW model_ev AS " + events(until=""))
+        else:
+            cur.execute("CREATE OR REPLACE TEMP TABLE model_ev AS " + events(until="WHERE s.ts <= $as_of"),
+                        {"as_of": self._as_of})
+        for i, part in enumerate(lifecycle.JOURNEY_PARTS):
+            if stored:
+                cur.execute(f"CREATE OR REPLACE TEMP VIEW model_{part} AS SELECT s.* FROM {stored[i]} s {self._chosen}")
+            elif store_into:
+                cur.execute(f"CREATE TABLE {store_into[i]} AS " + sql(f"journey_{part}"))
+                cur.execute(f"CREATE OR REPLACE TEMP VIEW model_{part} AS SELECT * FROM {store_into[i]}")
+            else:
+                cur.execute(f"CREATE OR REPLACE TEMP VIEW model_{part} AS " + sql(f"journey_{part}"))
+        self._has_journey = True
 
     def _df(self, name: str, params: dict | None, exact: bool) -> pd.DataFrame:
         """A query's result; money as ``Decimal`` objects when ``exact``, else as floats."""
         if name in ("stage_table", "drivers"):
-            self._events()
+            self._journey()
         result = self.cur.sql(sql(name), params=params or {})
         if exact:
             return result.to_arrow_table().to_pandas()
@@ -281,18 +313,25 @@ def lifecycle_key(events_table: str, stage_map: StageMap, settings: Settings) ->
                                    settings.grain)
 
 
+def journey_key(events_table: str, stage_map: StageMap) -> str:
+    """The key of the journey of every event under ``stage_map``: what it depends on, and nothing else."""
+    return lifecycle.journey_key(events_table, stage_map.stage_names, stage_map.event_stage_pairs(),
+                                 list(stage_map.churn_events))
+
+
 def store_first_look(cur: duckdb.DuckDBPyConnection, events_table: str, stage_map: StageMap) -> None:
-    """Compute every customer's lifecycle under :func:`first_look` and store it in the workspace
-    file, in the caller's transaction (the workspace opens one for it once the events are
-    committed): the first Overview of a dataset, in any process, then computes no lifecycle.
-    Replaces any stored before for the table."""
+    """Compute every customer's lifecycle under :func:`first_look`, and the journey of every event
+    under ``stage_map``, and store them in the workspace file, in the caller's transaction (the
+    workspace opens one for it once the events are committed): the first Overview of a dataset, in
+    any process, then computes no lifecycle and groups no log. Replaces any stored before for the table."""
     lifecycle.drop_from_file(cur, events_table)
     last = cur.execute(f"SELECT max(ts) FROM {quote_ident(events_table)}").fetchone()[0]
     if last is None:
         return
     settings = first_look(last).resolved(stage_map, last)
     tables = lifecycle.store_in_file(cur, events_table, lifecycle_key(events_table, stage_map, settings))
-    Model(cur, events_table, stage_map, settings, store_into=tables)
+    model = Model(cur, events_table, stage_map, settings, store_into=tables)
+    model._journey(store_into=lifecycle.store_in_file(cur, events_table, journey_key(events_table, stage_map), "journey"))
 
 
 def segments_of(cur: duckdb.DuckDBPyConnection, events: str) -> list[str]:

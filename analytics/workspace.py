@@ -157,7 +157,8 @@ class Workspace:
             ) from None
         self._write_lock = threading.Lock()
         self._con.execute(CATALOGUE)
-        self._con.execute(lifecycle.FILE_CATALOGUE)
+        for statement in lifecycle.FILE_CATALOGUE:
+            self._con.execute(statement)
         self.lifecycles = LifecycleStore(self._con)
         self._add_customer_keys()
         if seed_sample is None:

@@ -128,6 +128,11 @@ def test_an_ingest_killed_midway_leaves_the_workspace_whole(tmp_path, delay):
         assert {t for t, _ in stored} <= events_tables
         assert {t for t in tables if t.startswith("lifecycle_")} == {
             f"lifecycle_{t}_{k}_{part}" for t, k in stored for part in ("money", "spells", "customer_periods")}
+        with ws.cursor() as cur:  # the journey is stored with the lifecycle, in the same transaction
+            journeys = cur.execute("SELECT events_table, key FROM journeys").fetchall()
+        assert {t for t, _ in journeys} == {t for t, _ in stored}
+        assert {t for t in tables if t.startswith("journey_")} == {
+            f"journey_{t}_{k}_{part}" for t, k in journeys for part in ("advance", "exposure")}
         if "big" in names:  # the kill came after the commit: then the dataset is whole
             assert ws.dataset("big").rows_kept == 401_604
     finally:

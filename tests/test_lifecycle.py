@@ -145,3 +145,77 @@ def test_a_lifecycle_that_cannot_be_stored_leaves_the_dataset_whole(tmp_path, mo
         assert ws.lifecycles.builds == 1  # computed when opened instead
     finally:
         ws.close()
+
+
+def file_journeys(ws: Workspace) -> list[tuple[str, str]]:
+    with ws.cursor() as cur:
+        return cur.execute("SELECT events_table, key FROM journeys ORDER BY ALL").fetchall()
+
+
+def journey_tables(ws: Workspace) -> set[str]:
+    with ws.cursor() as cur:
+        return {r[0] for r in cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND starts_with(table_name, 'journey_')"
+        ).fetchall()}
+
+
+def test_the_journey_is_stored_with_the_first_look_and_follows_the_stage_map(tmp_path):
+    ws = Workspace(sample_workspace(tmp_path), seed_sample=False)
+    try:
+        ds = ws.dataset("Sample")
+        [(table, old_key)] = file_journeys(ws)
+        assert table == ds.events_table
+        assert journey_tables(ws) == {f"journey_{table}_{old_key}_advance", f"journey_{table}_{old_key}_exposure"}
+        with Model(ws.snapshot(), ds.events_table, ds.stage_map, first_look(ds.last_event)) as m:
+            m.stage_table()  # the journey computed from the log, as without the workspace's store
+            for part in ("advance", "exposure"):
+                computed = m.cur.execute(f"SELECT * FROM model_{part} ORDER BY ALL").fetchall()
+                stored = m.cur.execute(f"SELECT * FROM journey_{table}_{old_key}_{part} ORDER BY ALL").fetchall()
+                assert stored == computed and len(stored) > 1000, part
+
+        # a new churn window is the same journey; a new journey order is another
+        ws.set_stage_map("Sample", replace(ds.stage_map, churn_after_days=60))
+        assert [k for _, k in file_journeys(ws)] == [old_key]
+        ds = ws.set_stage_map("Sample", replace(ds.stage_map, stages=ds.stage_map.stages[::-1]))
+        [(_, new_key)] = file_journeys(ws)
+        assert new_key != old_key and len(journey_tables(ws)) == 2 and old_key not in str(journey_tables(ws))
+        first = first_look(ds.last_event)
+        pd.testing.assert_frame_equal(compute(ws, "Sample", first).stages, alone(ws, first)["stages"])
+
+        ws.remove("Sample")
+        assert file_journeys(ws) == [] and journey_tables(ws) == set()
+    finally:
+        ws.close()
+
+
+def test_the_stored_journey_is_read_whenever_every_event_counts(tmp_path):
+    """Emptied on purpose, the stored journey shows where it is read: under any settings whose as_of
+    is at or after the last event (any grain, churn window or segment), and under no other."""
+    ws = Workspace(sample_workspace(tmp_path), seed_sample=False)
+    try:
+        ds = ws.dataset("Sample")
+        every_event = [first_look(ds.last_event), Settings(), Settings(grain="quarter", churn_after_days=60),
+                       Settings(segment="Enterprise")]
+        earlier = Settings(as_of=date(2026, 3, 31))
+        assert ds.last_event.date() > earlier.as_of
+        for settings in [*every_event, earlier]:
+            result = compute(ws, "Sample", settings)
+            assert result.stages.entered.sum() > 0 and result.drivers.exposed.sum() > 0
+        with ws.cursor() as cur:
+            for table in journey_tables(ws):
+                cur.execute(f"DELETE FROM {table}")
+        for settings in every_event:
+            result = compute(ws, "Sample", settings)
+            assert result.stages.entered.sum() == 0 and result.drivers.exposed.sum() == 0, settings
+            assert result.stages.gained.sum() > 0  # the attribution reads the events themselves
+        result = compute(ws, "Sample", earlier)
+        pd.testing.assert_frame_equal(result.stages, alone(ws, earlier)["stages"])
+        assert result.stages.entered.sum() > 0
+        # a preview of another stage map (the Data page's editor) computes its own journey
+        other = replace(ds.stage_map, stages=ds.stage_map.stages[::-1])
+        preview = compute(ws, "Sample", Settings(), stage_map=other)
+        with Model(ws.snapshot(), ds.events_table, other, Settings()) as m:
+            pd.testing.assert_frame_equal(preview.stages, m.stage_table(extended=True))
+        assert preview.stages.entered.sum() > 0
+    finally:
+        ws.close()

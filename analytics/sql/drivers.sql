@@ -16,11 +16,9 @@ worth AS (
     GROUP BY e.customer_key
 ),
 exposure AS (
-    -- a churn event is the outcome itself: it is no touchpoint, and it does not put anyone into a
-    -- stage's population. touchpoint is NULL for an event of the stage that the map lists elsewhere
-    -- (the data gave the stage): it puts the customer into the stage, not into a touchpoint.
-    SELECT DISTINCT e.customer_key, e.pos, e.touchpoint FROM model_ev e SEMI JOIN customers c USING (customer_key)
-    WHERE e.pos > 0 AND NOT e.is_churn
+    -- who met which stage and touchpoint (journey_exposure.sql), read once; the joins on
+    -- customers below keep the acquired ones
+    SELECT * FROM model_exposure
 ),
 in_stage AS (
     SELECT DISTINCT customer_key, pos FROM exposure

@@ -6,8 +6,9 @@
 -- numbers rather than names where they group: the whole log passes through here, so every column
 -- costs.
 -- {events} is the dataset's events table (quoted by analytics.db.quote_ident); {chosen} is empty
--- (everyone) or a semi join on model_chosen (a segment's customers).
--- Parameters: $as_of TIMESTAMP.
+-- (everyone) or a semi join on model_chosen (a segment's customers); {until} is
+-- "WHERE s.ts <= $as_of" (Parameters: $as_of TIMESTAMP), or empty when every event counts (as_of
+-- at or after the last event), for a view, which takes no parameters.
 WITH final AS (
     SELECT
         s.customer_key,
@@ -24,6 +25,6 @@ WITH final AS (
         SELECT e.event, e.stage, e.touchpoint, st.pos
         FROM model_stage_events e JOIN model_stages st USING (stage)
     ) map_stage ON map_stage.event = s.event
-    WHERE s.ts <= $as_of
+    {until}
 )
 SELECT * FROM final

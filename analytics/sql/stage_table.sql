@@ -1,5 +1,6 @@
 -- The stage table per period and stage (DOMAIN.md): entry and advancement, where customers were
 -- gained and lost, and each against the stage's own baseline (mean of the previous k periods).
+-- Entries and advances come from model_advance (journey_advance.sql).
 -- Parameters: $k INTEGER (baseline periods), $grain 'month' | 'quarter'.
 WITH lost AS (
     SELECT customer_key, period_idx, last_loss_ts, value_a FROM model_customer_periods WHERE class = 'churned'
@@ -27,40 +28,12 @@ gained_at AS (
     JOIN model_ev e ON e.customer_key = g.customer_key AND e.ts = g.at_ts AND e.is_value
     GROUP BY g.period_idx, g.customer_key
 ),
-entries AS (
-    SELECT customer_key, pos, min(ts) AS entry_ts
-    FROM model_ev WHERE pos > 0
-    GROUP BY customer_key, pos
-),
-later AS (
-    -- the earliest entry of a later stage (journey order): when it came at or after this entry, it
-    -- is where the customer advanced to. Otherwise (a later stage entered first, about 4% of
-    -- entries at 10 M events) the advance is looked up in the log (back_again).
-    SELECT customer_key, pos, entry_ts,
-        min(entry_ts) OVER (PARTITION BY customer_key ORDER BY pos DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS first_later
-    FROM entries
-),
-back_again AS (
-    -- for those entries: the first event of any later stage from the entry on
-    SELECT l.customer_key, l.pos, min(e.ts) AS advanced_ts
-    FROM later l
-    JOIN model_ev e ON e.customer_key = l.customer_key AND e.pos > l.pos AND e.ts >= l.entry_ts
-    WHERE l.first_later < l.entry_ts
-    GROUP BY l.customer_key, l.pos
-),
-advance AS (
-    -- for each entry, the first event of a later stage at or after it
-    SELECT l.customer_key, l.pos, l.entry_ts,
-        CASE WHEN l.first_later < l.entry_ts THEN b.advanced_ts ELSE l.first_later END AS advanced_ts
-    FROM later l
-    LEFT JOIN back_again b USING (customer_key, pos)
-),
 entered AS (
     SELECT p.period_idx, a.pos,
         count(*) AS entered,
         count(a.advanced_ts) AS advanced,
         median(epoch(a.advanced_ts) - epoch(a.entry_ts)) / 86400 AS median_days_to_advance
-    FROM advance a
+    FROM model_advance a
     JOIN model_periods p ON p.a = date_trunc($grain, a.entry_ts)
     GROUP BY p.period_idx, a.pos
 ),
