@@ -424,10 +424,13 @@ class Results:
     segments: list[str]
 
 
-def compute(ws, dataset_name: str, settings: Settings | None = None, stage_map: StageMap | None = None) -> Results:
+def compute(ws, dataset_name: str, settings: Settings | None = None, stage_map: StageMap | None = None, *,
+            stored: bool = True) -> Results:
     """All the tables of a stored dataset under ``settings``, from one prepared model.
 
     ``stage_map`` replaces the dataset's own for this computation only (a preview of an edit).
+    ``stored=False`` reads no stored lifecycle or journey: everything computed from the events
+    (the benchmark's full cost).
     """
     cur = ws.snapshot()  # the catalogue row and the events it names, from one moment
     try:
@@ -436,7 +439,7 @@ def compute(ws, dataset_name: str, settings: Settings | None = None, stage_map: 
         cur.close()
         raise
     stage_map = stage_map or ds.stage_map
-    with Model(cur, ds.events_table, stage_map, settings or Settings(), ws.lifecycles) as m:
+    with Model(cur, ds.events_table, stage_map, settings or Settings(), ws.lifecycles if stored else None) as m:
         return Results(
             settings=m.settings,
             stage_names=stage_map.stage_names,

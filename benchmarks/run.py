@@ -7,15 +7,17 @@ person, so 500,000 people make the 10 million events) and every step runs ``--ru
 that process (Python, DuckDB and all).
 
 Steps: ingest (``Workspace.ingest``: read, check, store, and compute the lifecycle of the
-settings the pages open with); the bare DuckDB ``CREATE TABLE AS SELECT * FROM read_csv(...)`` of
-the same file into a database file; the model commands from the stored events under settings
-whose lifecycle is not stored, so that everything is computed (movements, stages, drivers,
-cohorts, and ``overview``: all of them as the Overview page needs them,
-``analytics.model.compute``); the Overview's first look (the settings the pages open with, their
-lifecycle stored by the ingest); the page's model call ``ui.state.results`` in a fresh process
-and then cached; one bare DuckDB window pass ordering every customer's events; the movements in
-plain pandas. Ratios, with their targets, follow the table: they compare the commands that compute
-everything, and the first look's ratio is shown beside them.
+settings the pages open with and the journey of every event); the bare DuckDB ``CREATE TABLE AS
+SELECT * FROM read_csv(...)`` of the same file into a database file; the model commands from the
+stored events under settings whose lifecycle is not stored, so that it is computed (movements,
+stages, drivers, cohorts, and ``overview``: all of them as the Overview page needs them,
+``analytics.model.compute``; the stages and drivers read the stored journey, as under any settings
+counting every event); ``full``, the same Overview reading nothing stored, everything computed from
+the log; the Overview's first look (the settings the pages open with, their lifecycle stored by
+the ingest); the page's model call ``ui.state.results`` in a fresh process and then cached; one
+bare DuckDB window pass ordering every customer's events; the movements in plain pandas. Ratios,
+with their targets, follow the table: the model's compares the Overview reading nothing stored,
+and the Overview with its lifecycle computed and the first look are shown beside it.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ STAGES = ROOT / "sample_data" / "stages.toml"
 EVENTS_PER_PERSON = 20
 USAGE = 0.2  # the generator's usage multiplier that gives ~20 events per person
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "100m": 100_000_000}
-COMMANDS = ("movements", "stages", "drivers", "cohorts", "overview", "first_look")
+COMMANDS = ("movements", "stages", "drivers", "cohorts", "full", "overview", "first_look")
 TARGETS = {  # ratio: (what, how compared, target)
     "ingest": ("ingest / bare DuckDB read_csv into a file", "<=", 1.5),
-    "model": ("overview (all commands) / one bare window pass", "<=", 5.0),
+    "model": ("overview, nothing stored (the full model) / one bare window pass", "<=", 5.0),
+    "overview": ("  overview, lifecycle computed (other settings) / window pass", "<=", 5.0),
     "first_look": ("  first look (lifecycle stored at ingest) / window pass", "<=", 5.0),
     "pandas": ("pandas movements / Journey Ledger movements", ">=", 3.0),
 }
@@ -139,7 +142,8 @@ def ratios(size: dict) -> dict:
     s = size["steps"]
     out = {
         "ingest": s["ingest"]["seconds"] / s["bare_ingest"]["seconds"],
-        "model": s["overview"]["seconds"] / s["window"]["seconds"],
+        "model": s["full"]["seconds"] / s["window"]["seconds"],
+        "overview": s["overview"]["seconds"] / s["window"]["seconds"],
         "first_look": s["first_look"]["seconds"] / s["window"]["seconds"],
     }
     if "pandas_movements" in s:
@@ -148,14 +152,15 @@ def ratios(size: dict) -> dict:
 
 
 ROWS = (
-    ("ingest", "ingest (Workspace.ingest, first look's lifecycle included)"),
+    ("ingest", "ingest (Workspace.ingest, first look's lifecycle and journey included)"),
     ("bare_ingest", "  DuckDB bare read_csv -> file"),
     ("movements", "movements"),
     ("stages", "stages"),
     ("drivers", "drivers"),
     ("cohorts", "cohorts"),
-    ("overview", "overview (all, compute)"),
-    ("first_look", "overview, first look (lifecycle stored)"),
+    ("full", "overview, nothing stored (all computed from the log)"),
+    ("overview", "overview, lifecycle computed (journey stored)"),
+    ("first_look", "overview, first look (lifecycle and journey stored)"),
     ("page", "page rerun, uncached (first look)"),
     ("page_cached", "page rerun, cached"),
     ("window", "  DuckDB bare window pass"),

@@ -68,16 +68,18 @@ def window(args: dict) -> dict:
 
 def command(args: dict) -> dict:
     """One model command from the stored events under the default settings (as_of = the last event),
-    whose lifecycle is not stored: everything computed, the model's full cost. ``first_look`` is
-    the Overview under the settings the pages open with, whose lifecycle the ingest stored."""
+    whose lifecycle is not stored (it is computed; the journey of every event, stored with the
+    first look, is read). ``first_look`` is the Overview under the settings the pages open with,
+    whose lifecycle the ingest stored; ``full`` the Overview reading nothing stored, everything
+    computed from the events: the model's full cost."""
     from analytics.model import compute, first_look, model_for
 
     ws = _workspace(args["workspace"])
     name = args["command"]
     settings = first_look(ws.dataset(DATASET).last_event) if name == "first_look" else None
     t = time.perf_counter()
-    if name in ("overview", "first_look"):
-        compute(ws, DATASET, settings)
+    if name in ("overview", "first_look", "full"):
+        compute(ws, DATASET, settings, stored=name != "full")
     else:
         with model_for(ws, DATASET) as m:
             {"movements": m.movements, "stages": m.stage_table, "drivers": m.drivers, "cohorts": m.cohorts}[name]()
