@@ -17,9 +17,13 @@ Layout:
 - ``lifecycle_<events table>_<key>_{money,spells,customer_periods}``: every customer's
   lifecycle under the settings the pages open with, written after the events (and again after a
   new stage map) and dropped with them, listed in ``lifecycles`` (see :mod:`analytics.lifecycle`).
+- ``journey_<events table>_<key>_{advance,exposure}``: with it, the journey of every event under
+  the stage map (each person's stage entries and advances, the stages and touchpoints they met),
+  listed in ``journeys``.
 
 A workspace written before the customer key (events with a ``customer_id`` column) is brought up
-to date when it is opened, a dataset per transaction (its first look's lifecycle stored too).
+to date when it is opened, a dataset per transaction (its first look's lifecycle stored too), and so
+is one whose first look was stored without the journey.
 
 Every change (ingest, replace, rename, delete, new stage map) is one transaction: readers see the
 old state or the new one, never half of it. The first look's lifecycle, derived from the events,
@@ -161,6 +165,7 @@ class Workspace:
             self._con.execute(statement)
         self.lifecycles = LifecycleStore(self._con)
         self._add_customer_keys()
+        self._add_journeys()
         if seed_sample is None:
             seed_sample = os.environ.get(SAMPLE_ENV_VAR, "1") != "0"
         if is_new and seed_sample and SAMPLE_FILE.exists():
@@ -189,6 +194,17 @@ class Workspace:
                     )
                     cur.execute(f"DROP TABLE {quote_ident(table)}")
                     cur.execute(f"ALTER TABLE {quote_ident(table + '_keyed')} RENAME TO {quote_ident(table)}")
+                self._store_first_look(cur, table, parse_stage_map(stage_map, "the stored stage map"))
+
+    def _add_journeys(self) -> None:
+        """Store the journey beside the first look's lifecycle of datasets stored before it was kept
+        (a lifecycle stored without its journey: the two are stored in one transaction since)."""
+        with self.cursor() as cur:
+            old = cur.execute(
+                "SELECT events_table, stage_map FROM datasets WHERE events_table IN (SELECT events_table FROM lifecycles) "
+                "AND events_table NOT IN (SELECT events_table FROM journeys)"
+            ).fetchall()
+            for table, stage_map in old:
                 self._store_first_look(cur, table, parse_stage_map(stage_map, "the stored stage map"))
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

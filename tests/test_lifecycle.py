@@ -219,3 +219,24 @@ def test_the_stored_journey_is_read_whenever_every_event_counts(tmp_path):
         assert preview.stages.entered.sum() > 0
     finally:
         ws.close()
+
+
+def test_a_first_look_stored_before_the_journey_gains_it_when_the_workspace_opens(tmp_path):
+    path = sample_workspace(tmp_path)
+    ws = Workspace(path, seed_sample=False)
+    with ws.cursor() as cur:  # as stored by earlier versions: the lifecycle alone
+        for table in journey_tables(ws):
+            cur.execute(f"DROP TABLE {table}")
+        cur.execute("DROP TABLE journeys")
+    lifecycle_before = file_lifecycles(ws)
+    ws.close()
+    ws = Workspace(path, seed_sample=False)
+    try:
+        ds = ws.dataset("Sample")
+        assert [t for t, _ in file_journeys(ws)] == [ds.events_table] and len(journey_tables(ws)) == 2
+        assert file_lifecycles(ws) == lifecycle_before
+        first = first_look(ds.last_event)
+        pd.testing.assert_frame_equal(compute(ws, "Sample", first).drivers, alone(ws, first)["drivers"])
+        assert ws.lifecycles.builds == 0
+    finally:
+        ws.close()
