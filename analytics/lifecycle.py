@@ -45,18 +45,21 @@ JOURNEY_PARTS = ("advance", "exposure")
 KINDS = {"lifecycle": ("lifecycles", PARTS), "journey": ("journeys", JOURNEY_PARTS)}
 
 
+def _digest(parts: tuple) -> str:
+    """A short, stable key for ``parts`` (their repr hashed)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
 def lifecycle_key(events_table: str, churn_events: list[str], churn_after_days: int, as_of: datetime, grain: str) -> str:
     """What a lifecycle depends on, hashed: the events table (a new one per upload) and the settings."""
-    text = repr((events_table, sorted(churn_events), churn_after_days, as_of.isoformat(), grain))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return _digest((events_table, sorted(churn_events), churn_after_days, as_of.isoformat(), grain))
 
 
 def journey_key(events_table: str, stage_names: list[str], event_stage_pairs: list[tuple[str, str]],
                 churn_events: list[str]) -> str:
     """What a journey (every event's entries and exposures) depends on, hashed: the events table and
     the stage map's stages, (event, stage) pairs (their order numbers the touchpoints) and churn events."""
-    text = repr((events_table, list(stage_names), list(event_stage_pairs), sorted(churn_events)))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return _digest((events_table, list(stage_names), list(event_stage_pairs), sorted(churn_events)))
 
 
 def file_tables(events_table: str, key: str, kind: str = "lifecycle") -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from analytics.lifecycle import KINDS
 from analytics.model import Model, Settings, compute, first_look
 from analytics.stagemap import load_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
@@ -69,16 +70,26 @@ def test_segments_add_up_to_everyone(sample):
         assert sum(p[col] for p in parts).tolist() == pytest.approx(everyone[col].tolist())
 
 
-def file_lifecycles(ws: Workspace) -> list[tuple[str, str]]:
+def file_lifecycles(ws: Workspace, kind: str = "lifecycle") -> list[tuple[str, str]]:
+    """What the workspace file lists as stored, of one kind (see analytics.lifecycle.KINDS)."""
     with ws.cursor() as cur:
-        return cur.execute("SELECT events_table, key FROM lifecycles ORDER BY ALL").fetchall()
+        return cur.execute(f"SELECT events_table, key FROM {KINDS[kind][0]} ORDER BY ALL").fetchall()
 
 
-def lifecycle_tables(ws: Workspace) -> set[str]:
+def lifecycle_tables(ws: Workspace, kind: str = "lifecycle") -> set[str]:
+    """The tables of one kind in the workspace file."""
     with ws.cursor() as cur:
         return {r[0] for r in cur.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND starts_with(table_name, 'lifecycle_')"
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND starts_with(table_name, ?)", [f"{kind}_"]
         ).fetchall()}
+
+
+def file_journeys(ws: Workspace) -> list[tuple[str, str]]:
+    return file_lifecycles(ws, "journey")
+
+
+def journey_tables(ws: Workspace) -> set[str]:
+    return lifecycle_tables(ws, "journey")
 
 
 def test_the_first_look_is_stored_with_the_dataset_and_a_new_process_computes_no_lifecycle(tmp_path):
@@ -145,18 +156,6 @@ def test_a_lifecycle_that_cannot_be_stored_leaves_the_dataset_whole(tmp_path, mo
         assert ws.lifecycles.builds == 1  # computed when opened instead
     finally:
         ws.close()
-
-
-def file_journeys(ws: Workspace) -> list[tuple[str, str]]:
-    with ws.cursor() as cur:
-        return cur.execute("SELECT events_table, key FROM journeys ORDER BY ALL").fetchall()
-
-
-def journey_tables(ws: Workspace) -> set[str]:
-    with ws.cursor() as cur:
-        return {r[0] for r in cur.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND starts_with(table_name, 'journey_')"
-        ).fetchall()}
 
 
 def test_the_journey_is_stored_with_the_first_look_and_follows_the_stage_map(tmp_path):
