@@ -23,7 +23,9 @@ Two places keep them:
   settings (another end date, quarters, a churn window being tried): shared by every cursor of the
   process, the :data:`KEEP` most recently used. A cursor in a read snapshot sees a lifecycle stored
   there after its snapshot began (DuckDB starts its transaction on an attached database when the
-  database is first read). A new process computes them again, once.
+  database is first read). A new process computes them again, once; by quarter, from the same
+  settings' months when either place has them (:meth:`analytics.model.Model._build_lifecycle`), so
+  the first look by quarter walks no events.
 """
 
 from __future__ import annotations
@@ -105,10 +107,16 @@ class LifecycleStore:
     def __init__(self, con: duckdb.DuckDBPyConnection, keep: int = KEEP):
         self._con = con
         self._keep = keep
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a build may look up what is kept (cached)
         self._tables: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
         self.builds = 0  # lifecycles computed so far (the tests count them)
         con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCHEMA}")
+
+    def cached(self, key: str) -> tuple[str, str, str] | None:
+        """The tables kept under ``key``, qualified for SQL, or ``None``: nothing is computed. For a
+        build, which runs under the store's lock, so they stay until it is done."""
+        with self._lock:
+            return self._tables.get(key)
 
     def tables(self, key: str, build, reader: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
         """The (money, spells, customer periods) tables stored under ``key``, qualified for SQL;

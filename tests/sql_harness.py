@@ -42,9 +42,9 @@ def records(df: pd.DataFrame) -> list[dict]:
     return [{k: _clean(v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
-def sql_model(events, stage_map: dict, *, grain="month", as_of=None, baseline=None, churn_after_days=None,
-              segment=None, tables=("movements", "stages", "drivers", "cohorts")) -> dict[str, list[dict]]:
-    """The SQL model's tables for ``events`` (dicts with customer_id, ts, event, stage, revenue, segment)."""
+def events_database(events):
+    """An in-memory database holding ``events`` (dicts with customer_id, ts, event, stage, revenue,
+    segment) as ``events_h``, stored as an ingest stores them."""
     con = connect()
     con.execute(EVENTS_DDL)
     rows = [
@@ -55,6 +55,13 @@ def sql_model(events, stage_map: dict, *, grain="month", as_of=None, baseline=No
     if rows:
         con.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     store(con)
+    return con
+
+
+def sql_model(events, stage_map: dict, *, grain="month", as_of=None, baseline=None, churn_after_days=None,
+              segment=None, tables=("movements", "stages", "drivers", "cohorts")) -> dict[str, list[dict]]:
+    """The SQL model's tables for ``events`` (dicts with customer_id, ts, event, stage, revenue, segment)."""
+    con = events_database(events)
     settings = Settings(grain=grain, as_of=as_of, segment=segment, churn_after_days=churn_after_days, baseline=baseline)
     methods = {"movements": "movements", "stages": "stage_table", "drivers": "drivers", "cohorts": "cohorts"}
     with Model(con.cursor(), EVENTS_TABLE, stage_map_from_dict(stage_map), settings) as model:

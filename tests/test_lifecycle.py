@@ -4,17 +4,24 @@ the workspace file with the events, following their stage map and gone with them
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
+from unittest import mock
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from analytics.lifecycle import KINDS
-from analytics.model import Model, Settings, compute, first_look
-from analytics.stagemap import load_stage_map
+from analytics.db import sql
+from analytics.lifecycle import FILE_CATALOGUE, KINDS, LifecycleStore
+from analytics.model import LIFECYCLE_TABLES, Model, Settings, compute, first_look
+from analytics.stagemap import load_stage_map, stage_map_from_dict
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
 from tests.pages_helpers import sample_workspace
+from tests.sql_harness import EVENTS_TABLE, events_database
+from tests.strategies import event_logs
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +99,43 @@ def journey_tables(ws: Workspace) -> set[str]:
     return lifecycle_tables(ws, "journey")
 
 
+@contextmanager
+def queries_read():
+    """The names of the SQL files (analytics/sql) the model reads meanwhile."""
+    names = []
+
+    def spy(name: str) -> str:
+        names.append(name)
+        return sql(name)
+
+    with mock.patch("analytics.model.sql", spy):
+        yield names
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(log=event_logs(), w=st.integers(1, 60))
+def test_quarters_follow_from_the_months_of_the_same_lifecycle(log, w):
+    """By quarter, the lifecycle is made from the same settings' months when they are kept: the
+    same money, spells and customer periods, row for row, as computed by quarter from the events."""
+    events, stage_map, as_of = log
+    con = events_database(events)
+    for statement in FILE_CATALOGUE:  # as in a workspace: nothing stored in the file
+        con.execute(statement)
+    sm = stage_map_from_dict(stage_map)
+    store = LifecycleStore(con)
+    months = Settings(grain="month", as_of=as_of, churn_after_days=w)
+    Model(con.cursor(), EVENTS_TABLE, sm, months, store).cur.close()
+    quarters = replace(months, grain="quarter")
+    with queries_read() as read, Model(con.cursor(), EVENTS_TABLE, sm, quarters, store) as m:
+        derived = {t: m.cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in LIFECYCLE_TABLES}
+        empty = m.empty
+    with Model(con.cursor(), EVENTS_TABLE, sm, quarters) as m:
+        computed = {t: m.cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in LIFECYCLE_TABLES}
+    con.close()
+    assert derived == computed
+    assert ("quarters_from_months" in read) == (not empty)
+
+
 def test_the_first_look_is_stored_with_the_dataset_and_a_new_process_computes_no_lifecycle(tmp_path):
     path = sample_workspace(tmp_path)  # ingested, then closed: what a restart or another process opens
     ws = Workspace(path, seed_sample=False)
@@ -108,8 +152,14 @@ def test_the_first_look_is_stored_with_the_dataset_and_a_new_process_computes_no
         for name, df in expected.items():
             pd.testing.assert_frame_equal(getattr(stored, name).reset_index(drop=True), df.reset_index(drop=True),
                                           check_exact=False, rtol=1e-12, obj=name)
-        compute(ws, "Sample", replace(first, grain="quarter"))
-        assert ws.lifecycles.builds == 1  # other settings: computed once, kept in memory
+        by_quarter = replace(first, grain="quarter")
+        with queries_read() as read:
+            stored = compute(ws, "Sample", by_quarter)
+        assert ws.lifecycles.builds == 1  # other settings: made once, kept in memory
+        assert "quarters_from_months" in read, "by quarter, the stored months give the customer periods"
+        for name, df in alone(ws, by_quarter).items():
+            pd.testing.assert_frame_equal(getattr(stored, name).reset_index(drop=True), df.reset_index(drop=True),
+                                          check_exact=False, rtol=1e-12, obj=name)
     finally:
         ws.close()
 

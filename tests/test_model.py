@@ -15,13 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.cli import main
-from analytics.db import connect
 from analytics.model import MOVEMENT_COLUMNS, STAGE_COLUMNS, Model, Settings, model_for
 from analytics.stagemap import parse_stage_map, stage_map_from_dict
 from analytics.workspace import Workspace
 from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
 from tests.reference_model import Journey, build_customers, classify, periods_between
-from tests.sql_harness import EVENTS_DDL, EVENTS_TABLE, records, sql_model, store
+from tests.sql_harness import EVENTS_TABLE, events_database, records, sql_model
 from tests.strategies import event_logs
 
 EXPECTED_MOVEMENTS = """\
@@ -133,14 +132,7 @@ def test_identities_hold_on_random_logs(log, grain):
 @given(log=event_logs())
 def test_every_customer_is_in_exactly_the_class_the_rules_give(log):
     events, stage_map, as_of = log
-    con = connect()
-    con.execute(EVENTS_DDL)
-    if events:
-        con.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)", [
-            (e["customer_id"], e["ts"], e["event"], e["stage"] or None, e["revenue"], e["segment"] or None, i + 1)
-            for i, e in enumerate(events)
-        ])
-    store(con)
+    con = events_database(events)
     with Model(con.cursor(), EVENTS_TABLE, stage_map_from_dict(stage_map), Settings(as_of=as_of)) as m:
         got = {(r.customer_id, r.period): r["class"] for _, r in m.customer_classes().iterrows()}
         as_of = m.settings.as_of
