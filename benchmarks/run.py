@@ -14,7 +14,7 @@ stages, drivers, cohorts, and ``overview``: all of them as the Overview page nee
 ``analytics.model.compute``; the stages and drivers read the stored journey, as under any settings
 counting every event); ``full``, the same Overview reading nothing stored, everything computed from
 the log; the Overview's first look (the settings the pages open with, their lifecycle stored by
-the ingest); the page's model call ``ui.state.results`` in a fresh process and then cached; one
+the ingest), and the same by quarter (its lifecycle made from the stored months); the page's model call ``ui.state.results`` in a fresh process and then cached; one
 bare DuckDB window pass ordering every customer's events; the movements in plain pandas. Ratios,
 with their targets, follow the table: the model's compares the Overview reading nothing stored,
 and the Overview with its lifecycle computed and the first look are shown beside it.
@@ -39,7 +39,7 @@ STAGES = ROOT / "sample_data" / "stages.toml"
 EVENTS_PER_PERSON = 20
 USAGE = 0.2  # the generator's usage multiplier that gives ~20 events per person
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "100m": 100_000_000}
-COMMANDS = ("movements", "stages", "drivers", "cohorts", "full", "overview", "first_look")
+COMMANDS = ("movements", "stages", "drivers", "cohorts", "full", "overview", "first_look", "quarter")
 TARGETS = {  # ratio: (what, how compared, target)
     "ingest": ("ingest / bare DuckDB read_csv into a file", "<=", 1.5),
     "model": ("overview, nothing stored (the full model) / one bare window pass", "<=", 5.0),
@@ -161,6 +161,7 @@ ROWS = (
     ("full", "overview, nothing stored (all computed from the log)"),
     ("overview", "overview, lifecycle computed (journey stored)"),
     ("first_look", "overview, first look (lifecycle and journey stored)"),
+    ("quarter", "overview, first look by quarter (lifecycle from the stored months)"),
     ("page", "page rerun, uncached (first look)"),
     ("page_cached", "page rerun, cached"),
     ("window", "  DuckDB bare window pass"),

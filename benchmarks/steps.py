@@ -70,15 +70,21 @@ def command(args: dict) -> dict:
     """One model command from the stored events under the default settings (as_of = the last event),
     whose lifecycle is not stored (it is computed; the journey of every event, stored with the
     first look, is read). ``first_look`` is the Overview under the settings the pages open with,
-    whose lifecycle the ingest stored; ``full`` the Overview reading nothing stored, everything
-    computed from the events: the model's full cost."""
+    whose lifecycle the ingest stored, and ``quarter`` the same by quarter (its lifecycle made from
+    the stored months); ``full`` the Overview reading nothing stored, everything computed from the
+    events: the model's full cost."""
+    from dataclasses import replace
+
     from analytics.model import compute, first_look, model_for
 
     ws = _workspace(args["workspace"])
     name = args["command"]
-    settings = first_look(ws.dataset(DATASET).last_event) if name == "first_look" else None
+    settings = None
+    if name in ("first_look", "quarter"):
+        settings = first_look(ws.dataset(DATASET).last_event)
+        settings = replace(settings, grain="quarter") if name == "quarter" else settings
     t = time.perf_counter()
-    if name in ("overview", "first_look", "full"):
+    if name in ("overview", "first_look", "quarter", "full"):
         compute(ws, DATASET, settings, stored=name != "full")
     else:
         with model_for(ws, DATASET) as m:
