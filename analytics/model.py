@@ -22,7 +22,8 @@ the movements and the cohorts never pay for the visits, logins and tickets. Give
 ``model_money``, ``model_spells`` and ``model_customer_periods`` are views on every customer's
 lifecycle, computed once per dataset and settings and filtered to the chosen segment: the one of
 :func:`first_look` stored in the workspace file with the events (:func:`store_first_look`), any
-other kept in memory (see :mod:`analytics.lifecycle`). Likewise, whenever every event counts
+other kept in memory (see :mod:`analytics.lifecycle`); by quarter, made from the same settings'
+months when either place has them (``quarters_from_months.sql``). Likewise, whenever every event counts
 (as_of at or after the last), ``model_advance`` and ``model_exposure`` are views on the journey
 stored with the first look under the dataset's stage map (the grouping of the whole log by person
 and stage: a third of the Overview's time at 10 M events when computed).
