@@ -201,6 +201,7 @@ class Model:
                 cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT s.* FROM {table} s {self._chosen}")
             return
         into = dict(zip(LIFECYCLE_TABLES, self._store_into, strict=True)) if self._store_into else {}
+        cur.execute(sql("customer_class"))
         for name, query, params in steps:
             if name in into:
                 cur.execute(f"CREATE TABLE {into[name]} AS {query}", params)
@@ -228,6 +229,7 @@ class Model:
         money, spells, periods = tables
         cur.execute(f"CREATE TABLE {money} AS SELECT * FROM {months[0]}")
         cur.execute(f"CREATE TABLE {spells} AS SELECT * FROM {months[1]}")
+        cur.execute(sql("customer_class"))
         cur.execute(f"CREATE TABLE {periods} AS " + sql("quarters_from_months").format(months=months[2]),
                     {"first": self._first, "as_of": self.settings.as_of})
 

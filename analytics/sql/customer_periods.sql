@@ -1,15 +1,9 @@
 -- One row per customer and period in which the customer was active at some point, with the
 -- customer's state at the period's start a and end b (period_states.sql), their class, and their
--- value at a and b (boundary_values.sql): the last of the three steps.
+-- value at a and b (boundary_values.sql): the last of the three steps. The class is customer_class.sql's.
 WITH final AS (
     SELECT s.* EXCLUDE (a),
-        CASE
-            WHEN acquired_in AND active_b THEN 'new'
-            WHEN NOT acquired_in AND NOT active_a AND active_b THEN 'reactivated'
-            WHEN active_a AND NOT active_b THEN 'churned'
-            WHEN active_a AND active_b THEN 'retained'
-            ELSE 'other'
-        END AS class,
+        customer_class(acquired_in, active_a, active_b) AS class,
         coalesce(va.value, 0)::DECIMAL(38, 4) AS value_a,
         coalesce(vb.value, 0)::DECIMAL(38, 4) AS value_b
     FROM model_states s

@@ -9,7 +9,7 @@
 -- as_of, in the last quarter); acquired in it when acquired in any of its months, the acquisition
 -- the earliest, the last reactivation and the last loss the latest. Equal to the computed ones
 -- on random logs (tests/test_lifecycle.py).
--- {months} is the monthly customer periods table.
+-- The class is customer_class.sql's. {months} is the monthly customer periods table.
 -- Parameters: $first TIMESTAMP (the first event, where the periods begin), $as_of TIMESTAMP.
 WITH months AS (
     SELECT m.*, date_trunc('month', $first) + to_months(m.period_idx) AS a
@@ -32,13 +32,7 @@ quarters AS (
 final AS (
     SELECT customer_key, period_idx, active_a, active_b, acquired_in, last_reactivation_ts, acquisition_ts,
         last_loss_ts,
-        CASE
-            WHEN acquired_in AND active_b THEN 'new'
-            WHEN NOT acquired_in AND NOT active_a AND active_b THEN 'reactivated'
-            WHEN active_a AND NOT active_b THEN 'churned'
-            WHEN active_a AND active_b THEN 'retained'
-            ELSE 'other'
-        END AS class,
+        customer_class(acquired_in, active_a, active_b) AS class,
         coalesce(value_a, 0)::DECIMAL(38, 4) AS value_a,
         coalesce(value_b, 0)::DECIMAL(38, 4) AS value_b
     FROM quarters
