@@ -14,10 +14,11 @@ stages, drivers, cohorts, and ``overview``: all of them as the Overview page nee
 ``analytics.model.compute``; the stages and drivers read the stored journey, as under any settings
 counting every event); ``full``, the same Overview reading nothing stored, everything computed from
 the log; the Overview's first look (the settings the pages open with, their lifecycle stored by
-the ingest), and the same by quarter (its lifecycle made from the stored months); the page's model call ``ui.state.results`` in a fresh process and then cached; one
-bare DuckDB window pass ordering every customer's events; the movements in plain pandas. Ratios,
-with their targets, follow the table: the model's compares the Overview reading nothing stored,
-and the Overview with its lifecycle computed and the first look are shown beside it.
+the ingest), and the same by quarter (its lifecycle made from the stored months); the page's model
+call ``ui.state.results`` in a fresh process and then cached; one bare DuckDB window pass ordering
+every customer's events; the movements in plain pandas. Ratios, with their targets, follow the
+table: the model's compares the Overview reading nothing stored, and the Overview with its
+lifecycle computed and the first look are shown beside it.
 """
 
 from __future__ import annotations

@@ -81,8 +81,7 @@ def command(args: dict) -> dict:
     name = args["command"]
     settings = None
     if name in ("first_look", "quarter"):
-        settings = first_look(ws.dataset(DATASET).last_event)
-        settings = replace(settings, grain="quarter") if name == "quarter" else settings
+        settings = replace(first_look(ws.dataset(DATASET).last_event), grain="month" if name == "first_look" else "quarter")
     t = time.perf_counter()
     if name in ("overview", "first_look", "quarter", "full"):
         compute(ws, DATASET, settings, stored=name != "full")
