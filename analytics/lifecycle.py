@@ -23,9 +23,10 @@ Two places keep them:
   settings (another end date, quarters, a churn window being tried): shared by every cursor of the
   process, the :data:`KEEP` most recently used. A cursor in a read snapshot sees a lifecycle stored
   there after its snapshot began (DuckDB starts its transaction on an attached database when the
-  database is first read). A new process computes them again, once; by quarter, from the same
-  settings' months when either place has them (:meth:`analytics.model.Model._build_lifecycle`), so
-  the first look by quarter walks no events.
+  database is first read). A new process computes them again, once, from what is at hand when it
+  can (:meth:`analytics.model.Model._build_lifecycle`): by quarter, from the same settings' months
+  when either place has them, so the first look by quarter walks no events; with an earlier end date
+  than the first look's (its churn window), by cutting the first look's at that date.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pandas as pd
@@ -16,12 +17,12 @@ from hypothesis import strategies as st
 
 from analytics.db import sql
 from analytics.lifecycle import FILE_CATALOGUE, KINDS, LifecycleStore
-from analytics.model import LIFECYCLE_TABLES, Model, Settings, compute, first_look
+from analytics.model import LIFECYCLE_TABLES, Model, Settings, compute, first_look, store_first_look
 from analytics.stagemap import load_stage_map, stage_map_from_dict
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
 from tests.pages_helpers import sample_workspace
 from tests.sql_harness import EVENTS_TABLE, events_database
-from tests.strategies import event_logs
+from tests.strategies import DAYS, START, event_logs
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +135,63 @@ def test_quarters_follow_from_the_months_of_the_same_lifecycle(log, w):
     con.close()
     assert derived == computed
     assert ("quarters_from_months" in read) == (not empty)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(log=event_logs(), w=st.integers(1, 60), day=st.one_of(st.none(), st.integers(0, DAYS)))
+def test_an_earlier_end_date_cuts_the_lifecycle_of_the_first_look(log, w, day):
+    """With an end date before the first look's (the same churn window), the lifecycle is the stored
+    first look's cut at that date: the same money, spells and customer periods, row for row, as
+    computed from the events, by month and by quarter (through the cut months). The end is an
+    instant, or a day as the sidebar gives it (its end: revenue at midnight a year before the next
+    day is the edge of the value just after it)."""
+    events, stage_map, as_of = log
+    if day is not None:
+        as_of = (START + timedelta(days=day)).date()
+    sm = replace(stage_map_from_dict(stage_map), churn_after_days=w)
+    for grain in ("month", "quarter"):  # each in a process of its own: by quarter, the months are cut first
+        con = events_database(events)
+        for statement in FILE_CATALOGUE:
+            con.execute(statement)
+        with con.cursor() as cur:
+            store_first_look(cur, EVENTS_TABLE, sm)
+            last = cur.execute(f"SELECT max(ts) FROM {EVENTS_TABLE}").fetchone()[0]
+        chosen = Settings(grain=grain, as_of=as_of)
+        with queries_read() as read, Model(con.cursor(), EVENTS_TABLE, sm, chosen, LifecycleStore(con)) as m:
+            derived = {t: m.cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in LIFECYCLE_TABLES}
+            cut = not m.empty and m.settings.as_of < first_look(last).resolved(sm, last).as_of
+        with Model(con.cursor(), EVENTS_TABLE, sm, chosen) as m:
+            computed = {t: m.cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in LIFECYCLE_TABLES}
+        con.close()
+        assert derived == computed, grain
+        assert ("last_period_values" in read) == cut, grain
+        assert ("quarters_from_months" in read) == (cut and grain == "quarter"), grain
+
+
+def test_a_cut_lifecycle_counts_the_revenue_of_a_year_before_the_day_after_the_end():
+    """The value at the end of the last period of a cut lifecycle is the revenue in
+    (end - 365 days, end]: for the end of 2025-12-31, a payment at 2025-01-01 00:00 still counts."""
+    events = [
+        {"customer_id": "a", "ts": datetime(2025, 1, 1), "event": "payment", "revenue": Decimal("100")},
+        {"customer_id": "a", "ts": datetime(2025, 6, 1, 12), "event": "payment", "revenue": Decimal("50")},
+        {"customer_id": "a", "ts": datetime(2024, 12, 31, 23), "event": "payment", "revenue": Decimal("7")},
+        {"customer_id": "b", "ts": datetime(2026, 1, 15, 9), "event": "payment", "revenue": Decimal("20")},
+    ]
+    con = events_database(events)
+    for statement in FILE_CATALOGUE:
+        con.execute(statement)
+    sm = stage_map_from_dict({"stages": [{"name": "Buy", "goal": "", "events": ["payment"]}], "churn_events": [],
+                              "churn_after_days": 400, "baseline_periods": 3})
+    with con.cursor() as cur:
+        store_first_look(cur, EVENTS_TABLE, sm)
+    chosen = Settings(as_of=date(2025, 12, 31))
+    query = "SELECT value_a, value_b FROM model_customer_periods WHERE period_idx = 12"  # 2025-12
+    with queries_read() as read, Model(con.cursor(), EVENTS_TABLE, sm, chosen, LifecycleStore(con)) as m:
+        assert m.cur.execute(query).fetchall() == [(Decimal("157"), Decimal("150"))]
+    assert "last_period_values" in read
+    with Model(con.cursor(), EVENTS_TABLE, sm, chosen) as m:
+        assert m.cur.execute(query).fetchall() == [(Decimal("157"), Decimal("150"))]
+    con.close()
 
 
 def test_the_first_look_is_stored_with_the_dataset_and_a_new_process_computes_no_lifecycle(tmp_path):
