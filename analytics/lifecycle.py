@@ -44,6 +44,9 @@ KEEP = 4  # lifecycles kept per process; at 10 M events one takes about 300 MB
 SCHEMA = "lifecycle"
 PARTS = ("money", "spells", "customer_periods")
 JOURNEY_PARTS = ("advance", "exposure")
+# Raised when the stored journey's columns change (2: the exposure's first_ts): a journey stored in an
+# older form is under another key, and the workspace stores it again when it opens.
+JOURNEY_FORM = 2
 # What the workspace file stores, by kind: the catalogue listing them, and their tables' parts.
 KINDS = {"lifecycle": ("lifecycles", PARTS), "journey": ("journeys", JOURNEY_PARTS)}
 
@@ -61,8 +64,9 @@ def lifecycle_key(events_table: str, churn_events: list[str], churn_after_days: 
 def journey_key(events_table: str, stage_names: list[str], event_stage_pairs: list[tuple[str, str]],
                 churn_events: list[str]) -> str:
     """What a journey (every event's entries and exposures) depends on, hashed: the events table and
-    the stage map's stages, (event, stage) pairs (their order numbers the touchpoints) and churn events."""
-    return _digest((events_table, list(stage_names), list(event_stage_pairs), sorted(churn_events)))
+    the stage map's stages, (event, stage) pairs (their order numbers the touchpoints) and churn
+    events, and the form its tables are stored in (:data:`JOURNEY_FORM`)."""
+    return _digest((events_table, list(stage_names), list(event_stage_pairs), sorted(churn_events), JOURNEY_FORM))
 
 
 def file_tables(events_table: str, key: str, kind: str = "lifecycle") -> tuple[str, ...]:

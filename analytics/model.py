@@ -300,28 +300,46 @@ class Model:
         stages resolved), and the entries and exposures the stage table and the drivers read,
         ``model_advance`` and ``model_exposure`` (journey_advance.sql, journey_exposure.sql).
 
-        When every event counts and the workspace stores the journey under this stage map (with
-        the first look), those two are views on it, filtered to the chosen customers, and
-        ``model_ev`` is a view: the stage table then reads only the events of the customers it
-        gained and lost. Otherwise ``model_ev`` is a table and the two are views on it, or, given
+        When the workspace stores the journey of every event under this stage map (with the first
+        look), those two are views on it, filtered to the chosen customers, and ``model_ev`` is a
+        view on every event: the stage table then reads only the events of the customers it gained
+        and lost, up to the instant of the gain or loss. With
+        an end before the last event they are the stored journey cut at as_of: an entry up to as_of,
+        an advance after it none (each is the first such event of the log, so the first up to as_of
+        when it is up to as_of, else there is none), a stage and touchpoint met by as_of
+        (``first_ts``). Otherwise ``model_ev`` is a table and the two are views on it, or, given
         ``store_into`` (the first look's, every event counting), written into those tables.
         """
         if self._has_journey:
             return
         cur = self.cur
         stored = None
-        if self._lifecycles is not None and self._every_event:
+        if self._lifecycles is not None and not self.empty:
             stored = lifecycle.in_file(cur, self._events_table, journey_key(self._events_table, self.stage_map), "journey")
         events = partial(sql("model_events").format, events=self.events, chosen=self._chosen)
+        cut = ""
+        if stored and not self._every_event:
+            # views take no parameters: as_of is a variable of this cursor, folded into each scan
+            cur.execute("SET VARIABLE model_as_of = ?", [self._as_of])
+            cut = "getvariable('model_as_of')"
         if stored or store_into:
+            # every event, whatever as_of: here only the stage table reads it, at instants of the
+            # lifecycle (a loss, an acquisition), which are never after as_of; a filter on the time
+            # made DuckDB hash the log rather than the lost customers (0.58 s -> 1.0 s at 10 M events)
             cur.execute("CREATE OR REPLACE TEMP VIEW model_ev AS " + events(until=""))
         else:
             cur.execute("CREATE OR REPLACE TEMP TABLE model_ev AS " + events(until="WHERE s.ts <= $as_of"),
                         {"as_of": self._as_of})
-        for i, part in enumerate(lifecycle.JOURNEY_PARTS):
-            if stored:
-                cur.execute(f"CREATE OR REPLACE TEMP VIEW model_{part} AS SELECT s.* FROM {stored[i]} s {self._chosen}")
-            elif store_into:
+        if stored:
+            advance, exposure = (f"SELECT s.* FROM {table} s {self._chosen}" for table in stored)
+            if cut:
+                advance = (f"SELECT s.* REPLACE (CASE WHEN s.advanced_ts <= {cut} THEN s.advanced_ts END AS advanced_ts) "
+                           f"FROM {stored[0]} s {self._chosen} WHERE s.entry_ts <= {cut}")
+                exposure += f" WHERE s.first_ts <= {cut}"
+            cur.execute("CREATE OR REPLACE TEMP VIEW model_advance AS " + advance)
+            cur.execute("CREATE OR REPLACE TEMP VIEW model_exposure AS " + exposure)
+        for i, part in enumerate(lifecycle.JOURNEY_PARTS if not stored else ()):
+            if store_into:
                 cur.execute(f"CREATE TABLE {store_into[i]} AS " + sql(f"journey_{part}"))
                 cur.execute(f"CREATE OR REPLACE TEMP VIEW model_{part} AS SELECT * FROM {store_into[i]}")
             else:

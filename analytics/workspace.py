@@ -52,7 +52,7 @@ from analytics.db import connect, customers_table_of, quote_ident, sql, transact
 from analytics.errors import DatasetNotFound, WorkspaceError
 from analytics.lifecycle import LifecycleStore
 from analytics.mapping import Mapping
-from analytics.model import segments_of, store_first_look
+from analytics.model import journey_key, segments_of, store_first_look
 from analytics.stagemap import DEFAULT_STAGE_MAP, StageMap, parse_stage_map
 
 log = logging.getLogger(__name__)
@@ -198,14 +198,16 @@ class Workspace:
 
     def _add_journeys(self) -> None:
         """Store the journey beside the first look's lifecycle of datasets stored before it was kept
-        (a lifecycle stored without its journey: the two are stored in one transaction since)."""
+        (a lifecycle stored without its journey: the two are stored in one transaction since), or
+        kept in an older form (:data:`analytics.lifecycle.JOURNEY_FORM`)."""
         with self.cursor() as cur:
-            old = cur.execute(
-                "SELECT events_table, stage_map FROM datasets WHERE events_table IN (SELECT events_table FROM lifecycles) "
-                "AND events_table NOT IN (SELECT events_table FROM journeys)"
+            stored = cur.execute(
+                "SELECT events_table, stage_map FROM datasets WHERE events_table IN (SELECT events_table FROM lifecycles)"
             ).fetchall()
-            for table, stage_map in old:
-                self._store_first_look(cur, table, parse_stage_map(stage_map, "the stored stage map"))
+            for table, text in stored:
+                stage_map = parse_stage_map(text, "the stored stage map")
+                if not lifecycle.in_file(cur, table, journey_key(table, stage_map), "journey"):
+                    self._store_first_look(cur, table, stage_map)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor (DuckDB connection sharing the database), pinned to UTC."""

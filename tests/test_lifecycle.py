@@ -100,6 +100,9 @@ def journey_tables(ws: Workspace) -> set[str]:
     return lifecycle_tables(ws, "journey")
 
 
+JOURNEY_VIEWS = ("model_advance", "model_exposure")
+
+
 @contextmanager
 def queries_read():
     """The names of the SQL files (analytics/sql) the model reads meanwhile."""
@@ -139,10 +142,11 @@ def test_quarters_follow_from_the_months_of_the_same_lifecycle(log, w):
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(log=event_logs(), w=st.integers(1, 60), day=st.one_of(st.none(), st.integers(0, DAYS)))
-def test_an_earlier_end_date_cuts_the_lifecycle_of_the_first_look(log, w, day):
+def test_an_earlier_end_date_cuts_the_lifecycle_and_journey_of_the_first_look(log, w, day):
     """With an end date before the first look's (the same churn window), the lifecycle is the stored
     first look's cut at that date: the same money, spells and customer periods, row for row, as
-    computed from the events, by month and by quarter (through the cut months). The end is an
+    computed from the events, by month and by quarter (through the cut months); and the stored
+    journey cut at that date is the journey computed from the events up to it. The end is an
     instant, or a day as the sidebar gives it (its end: revenue at midnight a year before the next
     day is the edge of the value just after it)."""
     events, stage_map, as_of = log
@@ -159,13 +163,19 @@ def test_an_earlier_end_date_cuts_the_lifecycle_of_the_first_look(log, w, day):
         chosen = Settings(grain=grain, as_of=as_of)
         with queries_read() as read, Model(con.cursor(), EVENTS_TABLE, sm, chosen, LifecycleStore(con)) as m:
             derived = {t: m.cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in LIFECYCLE_TABLES}
-            cut = not m.empty and m.settings.as_of < first_look(last).resolved(sm, last).as_of
+            first_as_of = None if m.empty else first_look(last).resolved(sm, last).as_of
+            cut = not m.empty and m.settings.as_of < first_as_of
+            months_at_hand = not m.empty and m.settings.as_of <= first_as_of  # the first look's, or cut from it
+            m._journey()
+            derived |= {t: m.cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in JOURNEY_VIEWS}
         with Model(con.cursor(), EVENTS_TABLE, sm, chosen) as m:
             computed = {t: m.cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in LIFECYCLE_TABLES}
+            m._journey()
+            computed |= {t: m.cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in JOURNEY_VIEWS}
         con.close()
         assert derived == computed, grain
         assert ("last_period_values" in read) == cut, grain
-        assert ("quarters_from_months" in read) == (cut and grain == "quarter"), grain
+        assert ("quarters_from_months" in read) == (months_at_hand and grain == "quarter"), grain
 
 
 def test_a_cut_lifecycle_counts_the_revenue_of_a_year_before_the_day_after_the_end():
@@ -295,29 +305,33 @@ def test_the_journey_is_stored_with_the_first_look_and_follows_the_stage_map(tmp
         ws.close()
 
 
-def test_the_stored_journey_is_read_whenever_every_event_counts(tmp_path):
-    """Emptied on purpose, the stored journey shows where it is read: under any settings whose as_of
-    is at or after the last event (any grain, churn window or segment), and under no other."""
+def test_the_stored_journey_is_read_under_every_end_date(tmp_path):
+    """The stored journey is read under any settings (any end date, grain, churn window or segment):
+    cut at an earlier end it gives the tables computed from the log, and emptied on purpose it shows
+    where it is read. Only a stage map being previewed computes its own."""
     ws = Workspace(sample_workspace(tmp_path), seed_sample=False)
     try:
         ds = ws.dataset("Sample")
-        every_event = [first_look(ds.last_event), Settings(), Settings(grain="quarter", churn_after_days=60),
-                       Settings(segment="Enterprise")]
-        earlier = Settings(as_of=date(2026, 3, 31))
-        assert ds.last_event.date() > earlier.as_of
-        for settings in [*every_event, earlier]:
+        earlier = [Settings(as_of=date(2026, 3, 31)), Settings(grain="quarter", as_of=date(2026, 5, 14),
+                                                                segment="Enterprise", churn_after_days=60)]
+        assert ds.last_event.date() > date(2026, 5, 14)
+        chosen = [first_look(ds.last_event), Settings(), Settings(grain="quarter", churn_after_days=60),
+                  Settings(segment="Enterprise"), *earlier]
+        for settings in chosen:
             result = compute(ws, "Sample", settings)
             assert result.stages.entered.sum() > 0 and result.drivers.exposed.sum() > 0
+        for settings in earlier:
+            result, expected = compute(ws, "Sample", settings), alone(ws, settings)
+            for name in ("stages", "drivers"):
+                pd.testing.assert_frame_equal(getattr(result, name).reset_index(drop=True), expected[name],
+                                              check_exact=False, rtol=1e-12, obj=name)
         with ws.cursor() as cur:
             for table in journey_tables(ws):
                 cur.execute(f"DELETE FROM {table}")
-        for settings in every_event:
+        for settings in chosen:
             result = compute(ws, "Sample", settings)
             assert result.stages.entered.sum() == 0 and result.drivers.exposed.sum() == 0, settings
             assert result.stages.gained.sum() > 0  # the attribution reads the events themselves
-        result = compute(ws, "Sample", earlier)
-        pd.testing.assert_frame_equal(result.stages, alone(ws, earlier)["stages"])
-        assert result.stages.entered.sum() > 0
         # a preview of another stage map (the Data page's editor) computes its own journey
         other = replace(ds.stage_map, stages=ds.stage_map.stages[::-1])
         preview = compute(ws, "Sample", Settings(), stage_map=other)
@@ -328,19 +342,28 @@ def test_the_stored_journey_is_read_whenever_every_event_counts(tmp_path):
         ws.close()
 
 
-def test_a_first_look_stored_before_the_journey_gains_it_when_the_workspace_opens(tmp_path):
+@pytest.mark.parametrize("before", ["no journey", "an older form"])
+def test_a_first_look_stored_before_the_journey_gains_it_when_the_workspace_opens(tmp_path, before):
     path = sample_workspace(tmp_path)
     ws = Workspace(path, seed_sample=False)
-    with ws.cursor() as cur:  # as stored by earlier versions: the lifecycle alone
-        for table in journey_tables(ws):
-            cur.execute(f"DROP TABLE {table}")
-        cur.execute("DROP TABLE journeys")
+    [(events, key)] = file_journeys(ws)
+    with ws.cursor() as cur:
+        if before == "no journey":  # as stored by earlier versions: the lifecycle alone
+            for table in journey_tables(ws):
+                cur.execute(f"DROP TABLE {table}")
+            cur.execute("DROP TABLE journeys")
+        else:  # the exposure without first_ts, under the key of its form
+            cur.execute(f"ALTER TABLE journey_{events}_{key}_exposure DROP COLUMN first_ts")
+            for part in ("advance", "exposure"):
+                cur.execute(f"ALTER TABLE journey_{events}_{key}_{part} RENAME TO journey_{events}_older_{part}")
+            cur.execute("UPDATE journeys SET key = 'older'")
     lifecycle_before = file_lifecycles(ws)
     ws.close()
     ws = Workspace(path, seed_sample=False)
     try:
         ds = ws.dataset("Sample")
-        assert [t for t, _ in file_journeys(ws)] == [ds.events_table] and len(journey_tables(ws)) == 2
+        assert file_journeys(ws) == [(ds.events_table, key)]
+        assert journey_tables(ws) == {f"journey_{events}_{key}_advance", f"journey_{events}_{key}_exposure"}
         assert file_lifecycles(ws) == lifecycle_before
         first = first_look(ds.last_event)
         pd.testing.assert_frame_equal(compute(ws, "Sample", first).drivers, alone(ws, first)["drivers"])
