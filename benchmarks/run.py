@@ -9,12 +9,13 @@ that process (Python, DuckDB and all).
 Steps: ingest (``Workspace.ingest``: read, check, store, and compute the lifecycle of the
 settings the pages open with and the journey of every event); the bare DuckDB ``CREATE TABLE AS
 SELECT * FROM read_csv(...)`` of the same file into a database file; the model commands from the
-stored events under settings whose lifecycle is not stored, so that it is computed (movements,
-stages, drivers, cohorts, and ``overview``: all of them as the Overview page needs them,
+stored events under another churn window than the stage map's, so that the lifecycle is computed
+(movements, stages, drivers, cohorts, and ``overview``: all of them as the Overview page needs them,
 ``analytics.model.compute``; the stages and drivers read the stored journey, as under any settings
 counting every event); ``full``, the same Overview reading nothing stored, everything computed from
-the log; the Overview's first look (the settings the pages open with, their lifecycle stored by
-the ingest), and the same by quarter (its lifecycle made from the stored months); the page's model
+the log; the Overview ending with the previous month (the first look's lifecycle and journey cut
+at that date); the Overview's first look (the settings the pages open with, their lifecycle stored
+by the ingest), and the same by quarter (its lifecycle made from the stored months); the page's model
 call ``ui.state.results`` in a fresh process and then cached; one bare DuckDB window pass ordering
 every customer's events; the movements in plain pandas. Ratios, with their targets, follow the
 table: the model's compares the Overview reading nothing stored, and the Overview with its
@@ -40,11 +41,11 @@ STAGES = ROOT / "sample_data" / "stages.toml"
 EVENTS_PER_PERSON = 20
 USAGE = 0.2  # the generator's usage multiplier that gives ~20 events per person
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "100m": 100_000_000}
-COMMANDS = ("movements", "stages", "drivers", "cohorts", "full", "overview", "first_look", "quarter")
+COMMANDS = ("movements", "stages", "drivers", "cohorts", "full", "overview", "earlier", "first_look", "quarter")
 TARGETS = {  # ratio: (what, how compared, target)
     "ingest": ("ingest / bare DuckDB read_csv into a file", "<=", 1.5),
     "model": ("overview, nothing stored (the full model) / one bare window pass", "<=", 5.0),
-    "overview": ("  overview, lifecycle computed (other settings) / window pass", "<=", 5.0),
+    "overview": ("  overview, lifecycle computed (another churn window) / window pass", "<=", 5.0),
     "first_look": ("  first look (lifecycle stored at ingest) / window pass", "<=", 5.0),
     "pandas": ("pandas movements / Journey Ledger movements", ">=", 3.0),
 }
@@ -161,6 +162,7 @@ ROWS = (
     ("cohorts", "cohorts"),
     ("full", "overview, nothing stored (all computed from the log)"),
     ("overview", "overview, lifecycle computed (journey stored)"),
+    ("earlier", "overview, previous month's end (first look's lifecycle and journey cut)"),
     ("first_look", "overview, first look (lifecycle and journey stored)"),
     ("quarter", "overview, first look by quarter (lifecycle from the stored months)"),
     ("page", "page rerun, uncached (first look)"),

@@ -11,6 +11,8 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 DATASET = "bench"
@@ -66,27 +68,44 @@ def window(args: dict) -> dict:
     return {"seconds": seconds, "rows": rows, "customers": customers}
 
 
-def command(args: dict) -> dict:
-    """One model command from the stored events under the default settings (as_of = the last event),
-    whose lifecycle is not stored (it is computed; the journey of every event, stored with the
-    first look, is read). ``first_look`` is the Overview under the settings the pages open with,
-    whose lifecycle the ingest stored, and ``quarter`` the same by quarter (its lifecycle made from
-    the stored months); ``full`` the Overview reading nothing stored, everything computed from the
-    events: the model's full cost."""
-    from dataclasses import replace
+def computed_window(stage_map) -> int:
+    """The churn window (days) of the steps that compute a lifecycle: not the stage map's, whose
+    lifecycle the ingest stored and from which an earlier end date is cut."""
+    return stage_map.churn_after_days + 15
 
-    from analytics.model import compute, first_look, model_for
+
+def settings_of(ws, name: str):
+    """The settings of a model step (see :func:`command`)."""
+    from analytics.model import Settings, first_look
+
+    ds = ws.dataset(DATASET)
+    if name in ("first_look", "quarter"):
+        return replace(first_look(ds.last_event), grain="month" if name == "first_look" else "quarter")
+    if name == "earlier":  # the end of the month before the last event's: last month's report
+        return Settings(as_of=date(ds.last_event.year, ds.last_event.month, 1) - timedelta(days=1))
+    if name == "full":
+        return Settings()
+    return Settings(churn_after_days=computed_window(ds.stage_map))
+
+
+def command(args: dict) -> dict:
+    """One model command from the stored events under another churn window than the stage map's,
+    so that the lifecycle is computed (the journey of every event, stored with the first look, is
+    read): what trying a churn window costs. ``first_look`` is the Overview under the settings the
+    pages open with, whose lifecycle the ingest stored, ``quarter`` the same by quarter (its
+    lifecycle made from the stored months), ``earlier`` the Overview ending with the month before
+    the last event's (the first look's lifecycle and journey cut at that date); ``full`` the
+    Overview reading nothing stored, everything computed from the events: the model's full cost."""
+    from analytics.model import compute, model_for
 
     ws = _workspace(args["workspace"])
     name = args["command"]
-    settings = None
-    if name in ("first_look", "quarter"):
-        settings = replace(first_look(ws.dataset(DATASET).last_event), grain="month" if name == "first_look" else "quarter")
+    settings = settings_of(ws, name)
     t = time.perf_counter()
-    if name in ("overview", "first_look", "quarter", "full"):
+    if name in ("overview", "first_look", "quarter", "earlier", "full"):
         compute(ws, DATASET, settings, stored=name != "full")
     else:
-        with model_for(ws, DATASET) as m:
+        with model_for(ws, DATASET, settings) as m:
             {"movements": m.movements, "stages": m.stage_table, "drivers": m.drivers, "cohorts": m.cohorts}[name]()
     return {"seconds": time.perf_counter() - t}
 
@@ -114,7 +133,8 @@ def page(args: dict) -> dict:
 
 
 def pandas_movements(args: dict) -> dict:
-    """The movements in plain pandas, from the events loaded into a DataFrame (load timed apart)."""
+    """The movements in plain pandas (the movements step's churn window), from the events loaded
+    into a DataFrame (load timed apart)."""
     from benchmarks import pandas_movements as pm
 
     ws = _workspace(args["workspace"])
@@ -124,7 +144,7 @@ def pandas_movements(args: dict) -> dict:
         ev = pm.load_events(cur, ds.table)
     load = time.perf_counter() - t
     t = time.perf_counter()
-    pm.movements(ev, ds.stage_map.churn_events, ds.stage_map.churn_after_days)
+    pm.movements(ev, ds.stage_map.churn_events, computed_window(ds.stage_map))
     return {"seconds": time.perf_counter() - t, "load": load}
 
 
@@ -137,8 +157,8 @@ def agree(args: dict) -> dict:
     ds = ws.dataset(DATASET)
     with ws.cursor() as cur:
         ev = pm.load_events(cur, ds.table)
-    ours = pm.movements(ev, ds.stage_map.churn_events, ds.stage_map.churn_after_days)
-    with model_for(ws, DATASET) as m:
+    ours = pm.movements(ev, ds.stage_map.churn_events, computed_window(ds.stage_map))
+    with model_for(ws, DATASET, settings_of(ws, "movements")) as m:
         model = m.movements(exact=True)
     with ws.cursor() as cur:
         rows, customers = cur.execute(f"SELECT count(*), count(DISTINCT customer_key) FROM {ds.table}").fetchone()

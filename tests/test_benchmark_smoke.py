@@ -18,6 +18,7 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
     assert set(out["ratios"][0]) == {"ingest", "model", "overview", "first_look", "pandas"}
     assert "| overview, nothing stored (all computed from the log) |" in out["report"]
     assert "| overview, first look by quarter (lifecycle from the stored months) |" in out["report"]
+    assert "| overview, previous month's end (first look's lifecycle and journey cut) |" in out["report"]
     assert "| ratio | target |" in out["report"]
 
 
