@@ -11,7 +11,8 @@ One call prepares, on its own cursor, a chain of temporary tables (one SQL file 
                             (joining two temp tables made before it and dropped after it: the
                             states per period, and the values at the period boundaries)
     model_ev                every event up to as_of of those customers, stages resolved (made on
-                            first use: only the stage table and the drivers read the whole log)
+                            first use: only the stage table and the drivers read the whole log;
+                            with the journey stored, a view on every event, see Model._journey)
     model_advance           each person's entry into each stage and advance from it, and
     model_exposure          the stages and touchpoints each person met: both views, on model_ev
                             or on the journey of every event stored with the first look
@@ -23,11 +24,11 @@ the movements and the cohorts never pay for the visits, logins and tickets. Give
 lifecycle, computed once per dataset and settings and filtered to the chosen segment: the one of
 :func:`first_look` stored in the workspace file with the events (:func:`store_first_look`), any
 other kept in memory (see :mod:`analytics.lifecycle`); by quarter, made from the same settings'
-months when either place has them (``quarters_from_months.sql``); with an end date before the first
-look's, the first look's cut at that date (``Model._cut_first_look``). Likewise, whenever every event counts
-(as_of at or after the last), ``model_advance`` and ``model_exposure`` are views on the journey
-stored with the first look under the dataset's stage map (the grouping of the whole log by person
-and stage: a third of the Overview's time at 10 M events when computed).
+months when either place has them (``quarters_from_months.sql``); with an end date before the
+first look's, the first look's cut at that date (``Model._cut_first_look``). Likewise
+``model_advance`` and ``model_exposure`` are views on the journey stored with the first look
+under the dataset's stage map, cut at as_of when it comes before the last event (the grouping of
+the whole log by person and stage: a third of the Overview's time at 10 M events when computed).
 
 and every table of the product reads from them: :func:`movements`, :func:`stage_table`,
 :func:`drivers`, :func:`cohorts`. Nothing walks customers in Python; pandas only carries the
