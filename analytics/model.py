@@ -304,12 +304,12 @@ class Model:
         When the workspace stores the journey of every event under this stage map (with the first
         look), those two are views on it, filtered to the chosen customers, and ``model_ev`` is a
         view on every event: the stage table then reads only the events of the customers it gained
-        and lost, up to the instant of the gain or loss. With
-        an end before the last event they are the stored journey cut at as_of: an entry up to as_of,
-        an advance after it none (each is the first such event of the log, so the first up to as_of
-        when it is up to as_of, else there is none), a stage and touchpoint met by as_of
-        (``first_ts``). Otherwise ``model_ev`` is a table and the two are views on it, or, given
-        ``store_into`` (the first look's, every event counting), written into those tables.
+        and lost, up to the instant of the gain or loss. With an end before the last event they are
+        the stored journey cut at as_of: an entry up to as_of, an advance after it none (each is the
+        first such event of the log, so the first up to as_of when it is up to as_of, else there is
+        none), a stage and touchpoint met by as_of (``first_ts``). Otherwise ``model_ev`` is a table
+        and the two are views on it, or, given ``store_into`` (the first look's, every event
+        counting), written into those tables.
         """
         if self._has_journey:
             return
