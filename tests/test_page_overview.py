@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from analytics.model import Settings, compute
+from analytics.model import Model, Settings, compute
 from analytics.workspace import Workspace
 from tests.pages_helpers import example_workspace, metrics, open_page, sample_workspace, texts
 from views.format import count, money, percent
@@ -89,6 +91,28 @@ def test_sample_segment_filter_changes_the_cards(sample_path, monkeypatch):
     row = model_row(sample_path, "Sample", "2026-04", segment="Solo maker")
     assert metrics(at)["Active customers"][0] == count(row.customers_end)
     assert any(t.startswith("- Onboard lost") for t in texts(at))
+
+
+def test_an_earlier_end_date_shows_that_months_report(sample_path, monkeypatch):
+    """Last month's report (the date range's end): the cards are the model's under that end computed
+    from the events alone, where the page cuts the stored first look."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(sample_path))
+    at = open_page("overview", to="2026-06-30").run()
+    assert not at.exception and not at.error
+    assert at.query_params["period"] in ("2026-06", ["2026-06"])
+    assert any("As of 2026-06-30 23:59 UTC" in t for t in texts(at))
+    ws = Workspace(sample_path, seed_sample=False)
+    try:
+        ds = ws.dataset("Sample")
+        with Model(ws.snapshot(), ds.events_table, ds.stage_map, Settings(as_of=date(2026, 6, 30))) as m:
+            row = m.movements().set_index("period").loc["2026-06"]
+    finally:
+        ws.close()
+    cards = metrics(at)
+    assert cards["Active customers"][0] == count(row.customers_end)
+    assert cards["Asset value (a year)"][0] == money(row.value_end)
+    assert cards["Churn rate"][0] == percent(row.churned / row.customers_start)
+    assert cards["Revenue in period"][0] == money(row.revenue)
 
 
 def test_empty_workspace_says_what_to_do(tmp_path, monkeypatch):
