@@ -17,8 +17,8 @@ Two places keep them:
   *journey* of every event under the dataset's stage map (each person's entry into and advance
   from each stage, and the stages and touchpoints they met: ``journey_<events table>_<key>_<part>``,
   listed in ``journeys``). It does not depend on the lifecycle's settings, so the stage table and
-  the drivers read it under any settings whose ``as_of`` is at or after the last event (any grain,
-  churn window or segment), instead of grouping the whole log again.
+  the drivers read it under any settings (any grain, churn window or segment; cut at ``as_of`` when
+  that comes before the last event), instead of grouping the whole log again.
 - **an in-memory database** attached to the workspace's connection (``lifecycle``), for any other
   settings (another end date, quarters, a churn window being tried): shared by every cursor of the
   process, the :data:`KEEP` most recently used. A cursor in a read snapshot sees a lifecycle stored

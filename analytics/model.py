@@ -180,9 +180,7 @@ class Model:
             self._chosen = "SEMI JOIN model_chosen chosen ON chosen.customer_key = s.customer_key"
         self._as_of = as_of
         self._has_journey = False
-        cur.execute("CREATE OR REPLACE TEMP TABLE model_periods AS " + sql("periods"), {
-            "first": first or as_of, "as_of": as_of, "grain": s.grain, "step": GRAINS[s.grain],
-        })
+        make_periods(cur, first or as_of, as_of, s.grain)
         if self.empty:
             cur.execute("DELETE FROM model_periods")
         steps = [  # (table, query, parameters), each reading those before it
@@ -227,12 +225,11 @@ class Model:
           the first look's cut at the end date (:meth:`_cut_first_look`).
         """
         s = self.settings
-        cut = self._first_look_to_cut(cur)
         if s.grain == "quarter" and self._lifecycles is not None:
             months_settings = replace(s, grain="month")
             key = lifecycle_key(self._events_table, self.stage_map, months_settings)
             months = lifecycle.in_file(cur, self._events_table, key) or self._lifecycles.cached(key)
-            if not months and cut:
+            if not months and (cut := self._first_look_to_cut(cur)):
                 months = self._lifecycles.tables(
                     key, partial(self._cut_first_look, source=cut, settings=months_settings), cur)
             if months:
@@ -243,7 +240,7 @@ class Model:
                 cur.execute(f"CREATE TABLE {periods} AS " + sql("quarters_from_months").format(months=months[2]),
                             {"first": self._first, "as_of": s.as_of})
                 return
-        elif cut:
+        elif cut := self._first_look_to_cut(cur):
             self._cut_first_look(cur, tables, source=cut, settings=s)
             return
         Model(cur, self._events_table, self.stage_map, replace(s, segment=None), store_into=tables)
@@ -279,8 +276,7 @@ class Model:
         cur.execute(f"CREATE TABLE {money} AS SELECT * FROM {source[0]} WHERE ts <= $as_of", at)
         cur.execute(f"CREATE TABLE {spells} AS SELECT * REPLACE (CASE WHEN loss_ts <= $as_of THEN loss_ts END "
                     f"AS loss_ts) FROM {source[1]} WHERE start_ts <= $as_of", at)
-        cur.execute("CREATE OR REPLACE TEMP TABLE model_periods AS " + sql("periods"), {
-            "first": self._first, "as_of": settings.as_of, "grain": "month", "step": GRAINS["month"]})
+        make_periods(cur, self._first, settings.as_of, "month")
         last = cur.execute("SELECT max(period_idx) FROM model_periods").fetchone()[0]
         cur.execute("DELETE FROM model_periods WHERE period_idx < ?", [last])
         cur.execute(f"CREATE OR REPLACE TEMP VIEW model_money AS SELECT * FROM {money}")
@@ -339,11 +335,12 @@ class Model:
                 exposure += f" WHERE s.first_ts <= {cut}"
             cur.execute("CREATE OR REPLACE TEMP VIEW model_advance AS " + advance)
             cur.execute("CREATE OR REPLACE TEMP VIEW model_exposure AS " + exposure)
-        for i, part in enumerate(lifecycle.JOURNEY_PARTS if not stored else ()):
-            if store_into:
-                cur.execute(f"CREATE TABLE {store_into[i]} AS " + sql(f"journey_{part}"))
-                cur.execute(f"CREATE OR REPLACE TEMP VIEW model_{part} AS SELECT * FROM {store_into[i]}")
-            else:
+        elif store_into:
+            for part, table in zip(lifecycle.JOURNEY_PARTS, store_into, strict=True):
+                cur.execute(f"CREATE TABLE {table} AS " + sql(f"journey_{part}"))
+                cur.execute(f"CREATE OR REPLACE TEMP VIEW model_{part} AS SELECT * FROM {table}")
+        else:
+            for part in lifecycle.JOURNEY_PARTS:
                 cur.execute(f"CREATE OR REPLACE TEMP VIEW model_{part} AS " + sql(f"journey_{part}"))
         self._has_journey = True
 
@@ -400,6 +397,13 @@ class Model:
         if self.empty:  # no event up to as_of: nothing to test
             df = df.iloc[0:0]
         return add_driver_statistics(df)[DRIVER_COLUMNS]
+
+
+def make_periods(cur: duckdb.DuckDBPyConnection, first: datetime, as_of: datetime, grain: str) -> None:
+    """The temp table ``model_periods`` on ``cur``: the periods of ``grain`` from the one holding
+    ``first`` to the one holding ``as_of`` (periods.sql)."""
+    cur.execute("CREATE OR REPLACE TEMP TABLE model_periods AS " + sql("periods"),
+                {"first": first, "as_of": as_of, "grain": grain, "step": GRAINS[grain]})
 
 
 def first_look(last_event: datetime) -> Settings:

@@ -23,7 +23,7 @@ Layout:
 
 A workspace written before the customer key (events with a ``customer_id`` column) is brought up
 to date when it is opened, a dataset per transaction (its first look's lifecycle stored too), and so
-is one whose first look was stored without the journey.
+is one whose first look was stored without the journey, or with it in an older form.
 
 Every change (ingest, replace, rename, delete, new stage map) is one transaction: readers see the
 old state or the new one, never half of it. The first look's lifecycle, derived from the events,

@@ -103,6 +103,15 @@ def journey_tables(ws: Workspace) -> set[str]:
 JOURNEY_VIEWS = ("model_advance", "model_exposure")
 
 
+def file_database(events):
+    """``events`` stored as :func:`tests.sql_harness.events_database` stores them, with the catalogues
+    a workspace file keeps of its stored lifecycles and journeys (none stored yet)."""
+    con = events_database(events)
+    for statement in FILE_CATALOGUE:
+        con.execute(statement)
+    return con
+
+
 @contextmanager
 def queries_read():
     """The names of the SQL files (analytics/sql) the model reads meanwhile."""
@@ -122,9 +131,7 @@ def test_quarters_follow_from_the_months_of_the_same_lifecycle(log, w):
     """By quarter, the lifecycle is made from the same settings' months when they are kept: the
     same money, spells and customer periods, row for row, as computed by quarter from the events."""
     events, stage_map, as_of = log
-    con = events_database(events)
-    for statement in FILE_CATALOGUE:  # as in a workspace: nothing stored in the file
-        con.execute(statement)
+    con = file_database(events)
     sm = stage_map_from_dict(stage_map)
     store = LifecycleStore(con)
     months = Settings(grain="month", as_of=as_of, churn_after_days=w)
@@ -154,9 +161,7 @@ def test_an_earlier_end_date_cuts_the_lifecycle_and_journey_of_the_first_look(lo
         as_of = (START + timedelta(days=day)).date()
     sm = replace(stage_map_from_dict(stage_map), churn_after_days=w)
     for grain in ("month", "quarter"):  # each in a process of its own: by quarter, the months are cut first
-        con = events_database(events)
-        for statement in FILE_CATALOGUE:
-            con.execute(statement)
+        con = file_database(events)
         with con.cursor() as cur:
             store_first_look(cur, EVENTS_TABLE, sm)
             last = cur.execute(f"SELECT max(ts) FROM {EVENTS_TABLE}").fetchone()[0]
@@ -187,9 +192,7 @@ def test_a_cut_lifecycle_counts_the_revenue_of_a_year_before_the_day_after_the_e
         {"customer_id": "a", "ts": datetime(2024, 12, 31, 23), "event": "payment", "revenue": Decimal("7")},
         {"customer_id": "b", "ts": datetime(2026, 1, 15, 9), "event": "payment", "revenue": Decimal("20")},
     ]
-    con = events_database(events)
-    for statement in FILE_CATALOGUE:
-        con.execute(statement)
+    con = file_database(events)
     sm = stage_map_from_dict({"stages": [{"name": "Buy", "goal": "", "events": ["payment"]}], "churn_events": [],
                               "churn_after_days": 400, "baseline_periods": 3})
     with con.cursor() as cur:
