@@ -15,7 +15,10 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
         assert size["steps"][step]["seconds"] > 0, step
         assert size["steps"][step]["peak_mb"] > 10, step
     assert size["steps"]["page"]["cached"] < size["steps"]["page"]["seconds"]
-    assert set(out["ratios"][0]) == {"ingest", "model", "overview", "first_look", "pandas"}
+    # the events are stored before the first look is, within the same ingest
+    assert 0 < size["steps"]["ingest"]["events"] < size["steps"]["ingest"]["seconds"]
+    assert set(out["ratios"][0]) == {"ingest", "ingest_events", "model", "overview", "first_look", "pandas"}
+    assert "|   of which the events stored (read, checked, sorted, written) |" in out["report"]
     assert "| overview, nothing stored (all computed from the log) |" in out["report"]
     assert "| overview, first look by quarter (lifecycle from the stored months) |" in out["report"]
     assert "| overview, previous month's end (first look's lifecycle and journey cut) |" in out["report"]
