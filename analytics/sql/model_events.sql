@@ -7,8 +7,8 @@
 -- costs.
 -- {events} is the dataset's events table (quoted by analytics.db.quote_ident); {chosen} is empty
 -- (everyone) or a semi join on model_chosen (a segment's customers); {until} is
--- "WHERE s.ts <= $as_of" (Parameters: $as_of TIMESTAMP), or empty when every event counts (as_of
--- at or after the last event), for a view, which takes no parameters.
+-- "WHERE s.ts <= getvariable('model_as_of')" (as_of, a variable of the cursor: this is a view,
+-- which takes no parameters), or empty when every event counts.
 WITH final AS (
     SELECT
         s.customer_key,
