@@ -6,6 +6,7 @@ loss in Use); on the tiny worked example no group reaches 30 customers, and the 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -14,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.model import Settings, compute
 from analytics.workspace import Workspace
 from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shown_table
+from views.charts import log_ticks
 
 RATIO = "Risk ratio (95% interval)"
 
@@ -80,6 +82,32 @@ def test_sample_use_complaint_is_the_top_row(sample, sample_page):
     assert any("not proof of cause" in i.value for i in at.info)
     colour = at.dataframe[0].proto.arrow_data.styler.styles
     assert "#ffebee" in colour and "#e8f5e9" in colour  # complaint above 1, login below
+
+
+def test_forest_axis_labels_ratios_in_full(sample, sample_page):
+    """The log axis is labelled with round ratios written in full (0.5, 1, 2), not plotly's digits
+    ("4 5 6 ... 1 2 3"), and every interval of the chart lies inside it."""
+    _, expected = sample
+    at = ok(sample_page().run())
+    at.selectbox(key="drivers_stage").set_value("Use").run()
+    (forest,) = [json.loads(c.proto.spec) for c in ok(at).get("plotly_chart") if c.proto.id.endswith("-drivers_forest")]
+    axis = forest["layout"]["xaxis"]
+    use = expected[None].drivers.query("stage == 'Use'")
+    assert (use.ci_low.min(), use.ci_high.max()) == pytest.approx((0.35, 3.18), abs=0.005)
+    assert axis["tickvals"] == [0.5, 0.75, 1, 1.5, 2, 3]
+    assert axis["ticktext"] == ["0.5", "0.75", "1", "1.5", "2", "3"]
+    low, high = (10 ** v for v in axis["range"])
+    assert low < use.ci_low.min() and use.ci_high.max() < high
+
+
+@pytest.mark.parametrize(("low", "high", "ticks"), [
+    (0.81, 1.21, [0.9, 1, 1.1, 1.2]),  # the narrowest axis the chart draws (0.9 to 1.1, padded)
+    (0.3, 3.5, [0.5, 0.75, 1, 1.5, 2, 3]),
+    (0.05, 12, [0.1, 1, 10]),  # eight of 0.05, 0.1, 0.2, 0.5...: decades
+    (0.004, 300, [0.01, 0.1, 1, 10, 100]),
+])
+def test_log_ticks(low, high, ticks):
+    assert log_ticks(low, high) == ticks
 
 
 def test_the_stage_follows_the_period_until_one_is_picked(sample, sample_page):

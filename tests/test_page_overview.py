@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -77,6 +78,20 @@ def test_sample_cards_equal_the_model(sample_path, monkeypatch):
     assert cards["Churn rate"][0] == percent(row.churned / row.customers_start)
     assert cards["Revenue in period"][0] == money(row.revenue)
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_sample_dates_are_written_in_iso(sample_path, monkeypatch):
+    """The date range reads 2024-11-01, and the trend's axis shows the periods as written (2026-10),
+    not as dates plotly formats (Oct 2026)."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(sample_path))
+    at = open_page("overview").run()
+    (dates,) = at.get("date_input")
+    assert dates.proto.format == "YYYY-MM-DD"
+    assert dates.value == (date(2024, 11, 1), date(2026, 10, 31))
+    (trend,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-trend")]
+    assert trend["layout"]["xaxis"]["type"] == "category"
+    assert trend["data"][0]["x"][-3:] == ["2026-08", "2026-09", "2026-10"]
+    assert trend["layout"]["yaxis2"]["rangemode"] == "tozero"  # both axes from zero: no growth drawn steeper
 
 
 def test_sample_segment_filter_changes_the_cards(sample_path, monkeypatch):

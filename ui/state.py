@@ -136,7 +136,7 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
     start = _date_param("from", first, first, last)
     end = _date_param("to", last, first, last)
     chosen = st.sidebar.date_input(
-        "Date range", value=(start, end), min_value=first, max_value=last, key="date_range",
+        "Date range", value=(start, end), min_value=first, max_value=last, key="date_range", format="YYYY-MM-DD",
         help="The end date is the report's 'as of': later events are ignored. The start limits the trend charts.",
     )
     if isinstance(chosen, tuple) and len(chosen) == 2:

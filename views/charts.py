@@ -76,11 +76,14 @@ def trend(movements: pd.DataFrame) -> go.Figure:
                     line=dict(color=TOTAL, width=2), hovertemplate="%{x}: %{y:,.0f} a year<extra></extra>")
     fig.update_layout(
         yaxis=dict(title="active customers at period end"),
-        yaxis2=dict(title="yearly value at period end", overlaying="y", side="right", showgrid=False),
+        # from zero like the customers, so that neither line's growth is drawn steeper than it is; ticks of its own
+        yaxis2=dict(title="yearly value at period end", overlaying="y", side="right", showgrid=False,
+                    rangemode="tozero", tickmode="auto"),
         showlegend=True, legend=dict(orientation="h", y=-0.15),
     )
     _layout(fig, f"Customers and yearly value at the end of each period, last {len(movements)}")
     fig.update_layout(showlegend=True)
+    fig.update_xaxes(type="category")  # the periods as written (2026-03, 2026-Q1), not read as dates
     return fig
 
 
@@ -118,7 +121,7 @@ def journey_flow(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figu
     stages = [s for s in stage_names if s in rows.index]
     if not stages or (rows.loc[stages, "entered"].sum() == 0 and rows["lost"].sum() == 0):
         return _empty("Journey flow", "Nobody entered a stage or was lost in this period.")
-    labels = [f"{html.escape(s)} ({count(rows.loc[s, 'entered'])} entered)" for s in stages] + ["Lost"]
+    labels = [f"{html.escape(s)}<br>{count(rows.loc[s, 'entered'])} entered" for s in stages] + ["Lost"]
     lost_node = len(stages)
     source, target, value, color = [], [], [], []
     for i, s in enumerate(stages):
@@ -148,11 +151,11 @@ def funnel(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figure:
     text = []
     for s in stages:
         conv, med = rows.loc[s, "conversion"], rows.loc[s, "median_days_to_advance"]
-        part = count(rows.loc[s, "entered"])
+        part = f"{count(rows.loc[s, 'entered'])} entered"
         if s == stage_names[-1]:  # no later stage to advance to
             conv = med = float("nan")
         if not pd.isna(conv):
-            part += f" entered, {conv * 100:.0f}% advanced"
+            part += f", {conv * 100:.0f}% advanced"
         if not pd.isna(med):
             part += f", median {med:.1f} days"
         text.append(part)
@@ -162,6 +165,34 @@ def funnel(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figure:
     fig.update_xaxes(title_text="people entering the stage for the first time")
     return _layout(fig, "Funnel: first entries per stage, share that advanced to a later stage and median days to do so",
                    max(300, 45 * len(stages) + 100))
+
+
+# Tick values for a log axis of ratios, from the finest to the coarsest; 1 is in each.
+RATIO_TICKS = (
+    (0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.7, 2),
+    (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10),
+    (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100),
+    (0.0001, 0.001, 0.01, 0.1, 1, 10, 100, 1000, 10000),
+)
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """The tick values of a log axis of ratios from ``low`` to ``high``: round ratios written in full
+    (0.5, 1, 2), where plotly labels 0.4 as "4" beside 1 and 2. The finest of :data:`RATIO_TICKS`
+    that puts at most seven ticks on the axis.
+
+    >>> log_ticks(0.81, 1.21)
+    [0.9, 1, 1.1, 1.2]
+    >>> log_ticks(0.3, 3.5)
+    [0.5, 0.75, 1, 1.5, 2, 3]
+    >>> log_ticks(0.01, 100)
+    [0.01, 0.1, 1, 10, 100]
+    """
+    for ticks in RATIO_TICKS:
+        inside = [t for t in ticks if low <= t <= high]
+        if len(inside) <= 7:
+            return inside
+    return inside
 
 
 def forest(drivers: pd.DataFrame, stage: str | None = None) -> go.Figure:
@@ -188,7 +219,9 @@ def forest(drivers: pd.DataFrame, stage: str | None = None) -> go.Figure:
     fig.update_yaxes(type="category")
     low = min(tested.ci_low.min(), 0.9)
     high = max(tested.ci_high.max(), 1.1)
-    fig.update_xaxes(range=[math.log10(low * 0.9), math.log10(high * 1.1)])
+    ticks = log_ticks(low * 0.9, high * 1.1)
+    fig.update_xaxes(range=[math.log10(low * 0.9), math.log10(high * 1.1)],
+                     tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     where = f" of {html.escape(stage)}" if stage else ""  # plotly reads tags in titles
     return _layout(fig, f"Touchpoints{where} and loss: risk ratio with 95% interval (red: more losses, green: fewer)",
                    max(280, 40 * len(tested) + 120))
