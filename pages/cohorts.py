@@ -43,7 +43,7 @@ per_segment = {s: results(ds.name, dataset_version(ds), Settings(grain=view.grai
 per_segment[ALL] = results(ds.name, dataset_version(ds), Settings(grain=view.grain, as_of=as_of)).stages
 segments = list(per_segment)
 comparison = tables.segment_comparison(per_segment, view.period, res.stage_names)
-st.dataframe(tables.segment_comparison_style(comparison, segments), hide_index=True, width="stretch",
+st.dataframe(tables.segment_comparison_style(comparison, segments), hide_index=True, width="stretch", placeholder="-",
              key="segment_stages", column_config={"stage": st.column_config.TextColumn("Stage", pinned=True)})
 st.caption(
     "Impact: each stage against its own baseline within the segment, (gained - baseline gained) - (lost - baseline "

@@ -44,7 +44,7 @@ def stage_map_editor(ds) -> None:
     table = st.data_editor(
         pd.DataFrame({"stage": [x.name for x in sm.stages], "customer goal": [x.goal for x in sm.stages],
                       "events": [", ".join(x.events) for x in sm.stages]}, dtype="object"),
-        num_rows="dynamic", width="stretch", hide_index=True, key=f"edit_stages_{ds.name}",
+        num_rows="dynamic", width="stretch", hide_index=True, key=f"edit_stages_{ds.name}", placeholder="",
         column_config={"events": st.column_config.TextColumn("events (comma-separated)", width="large")},
     )
     stage_names = [str(n).strip() for n in table["stage"] if isinstance(n, str) and n.strip()]
@@ -55,7 +55,7 @@ def stage_map_editor(ds) -> None:
         picks = st.data_editor(
             pd.DataFrame({"event": [u["event"] for u in unmapped], "rows": [u["rows"] for u in unmapped],
                           "assign to": [None] * len(unmapped)}, dtype="object"),
-            disabled=["event", "rows"], hide_index=True, key=f"edit_unmapped_{ds.name}",
+            disabled=["event", "rows"], hide_index=True, key=f"edit_unmapped_{ds.name}", placeholder="",
             column_config={"assign to": st.column_config.SelectboxColumn("assign to stage", options=stage_names)},
         )
         assigned = {r["event"]: r["assign to"] for r in picks.to_dict("records") if r["assign to"] in stage_names}
@@ -119,7 +119,7 @@ def preview_effect(ds, edited) -> None:
         "lost now": now.stages[now.stages.period == period].set_index("stage")["lost"],
         "lost with the edits": then.stages[then.stages.period == period].set_index("stage")["lost"],
     }).fillna(0).astype(int)
-    st.dataframe(lost, width="stretch")
+    st.dataframe(lost, width="stretch", placeholder="-")
 
 
 def delta_text(d, fmt=None) -> str | None:
@@ -145,6 +145,7 @@ if datasets:
         ),
         hide_index=True,
         width="stretch",
+        placeholder="-",
     )
 else:
     st.info("The workspace has no datasets yet. Upload an export below.")
@@ -259,7 +260,7 @@ if uploaded is not None:
     else:
         st.subheader("1. Check the columns")
         st.caption(f"{len(info.columns)} columns found; the first rows as read:")
-        st.dataframe(preview, hide_index=True, width="stretch")
+        st.dataframe(preview, hide_index=True, width="stretch", placeholder="")  # an empty cell as the file has it
         st.subheader("2. Map them")
         mapping = _mapping_form(info.columns, suggest_mapping(info.columns))
         st.subheader("3. Stage map and name")

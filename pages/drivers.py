@@ -57,7 +57,7 @@ else:
     st.info(f"Not enough data for a risk ratio in {md(stage)}: every touchpoint has fewer than 30 customers "
             "exposed or fewer than 30 not exposed.")
 
-st.dataframe(tables.driver_table(rows), hide_index=True, key="drivers_table",
+st.dataframe(tables.driver_table(rows), hide_index=True, key="drivers_table", placeholder="-",
              column_config={"Touchpoint": st.column_config.Column(pinned=True)})
 st.caption(
     "Ranked by risk ratio: the loss rate of the exposed over that of the others (1 = same risk), with its 95% "

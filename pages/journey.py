@@ -23,7 +23,7 @@ entered, advanced, gained, lost = (period_stages[c].sum() for c in ("entered", "
 
 st.subheader(f"Stages in {view.period}")
 st.dataframe(
-    tables.stage_table(period_stages, res.stage_names, res.goals), hide_index=True, key="journey_stages",
+    tables.stage_table(period_stages, res.stage_names, res.goals), hide_index=True, key="journey_stages", placeholder="-",
     column_config={"Stage": st.column_config.Column(pinned=True), "Customer goal": st.column_config.Column(width="medium")},
 )
 st.caption(
@@ -58,14 +58,14 @@ else:
                     width="stretch", key="journey_heatmap")
 
 st.subheader(f"Journey flow in {view.period}")
-left, right = st.columns(2)
+# one above the other, each the page's width: side by side, the flow's eight columns of stage labels overlapped
 if advanced == 0 and lost == 0:
-    left.info(f"Nobody moved on to a later stage and no customers were lost in {view.period}: no flow to draw.")
+    st.info(f"Nobody moved on to a later stage and no customers were lost in {view.period}: no flow to draw.")
 else:
-    left.plotly_chart(charts.journey_flow(period_stages, res.stage_names), width="stretch", key="journey_flow")
+    st.plotly_chart(charts.journey_flow(period_stages, res.stage_names), width="stretch", key="journey_flow")
     if lost == 0:
-        left.caption("No customers were lost in this period, so the flow has no red links.")
+        st.caption("No customers were lost in this period, so the flow has no red links.")
 if entered == 0:
-    right.info(f"Nobody entered a stage for the first time in {view.period}.")
+    st.info(f"Nobody entered a stage for the first time in {view.period}.")
 else:
-    right.plotly_chart(charts.funnel(period_stages, res.stage_names), width="stretch", key="journey_funnel")
+    st.plotly_chart(charts.funnel(period_stages, res.stage_names), width="stretch", key="journey_funnel")

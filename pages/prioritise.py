@@ -39,7 +39,7 @@ elif priorities.lost_more_than_baseline(ranked, by).empty:
     st.info(f"No stage lost more than its baseline in {quarter}: nothing stands out to fix this quarter.")
 st.dataframe(
     tables.ranking_table(ranked),
-    hide_index=True, width="stretch", key="ranking",
+    hide_index=True, width="stretch", key="ranking", placeholder="-",
     column_config={
         "rank": st.column_config.NumberColumn("Rank", format="%d"),
         "stage": "Stage",
@@ -74,7 +74,7 @@ if st.session_state.get("plan_for") != plan_key:  # another dataset or quarter: 
 plan = priorities.with_plan(ranked, priorities.load_plan(ws, ds.name, quarter))
 edited = st.data_editor(
     tables.plan_table(plan),
-    key="plan_editor", hide_index=True, width="stretch", num_rows="fixed",
+    key="plan_editor", hide_index=True, width="stretch", num_rows="fixed", placeholder="",  # empty, to fill in
     disabled=["rank", "stage", "excess_lost", "excess_lost_value", "confidence"],
     column_config={
         "rank": st.column_config.NumberColumn("Rank", format="%d"),

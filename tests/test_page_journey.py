@@ -122,6 +122,9 @@ def test_the_last_stage_has_nothing_to_advance_to(example):
     raw, shown = stage_table(at)
     assert raw.loc["Renew", "Entered (people)"] == 1  # A's first renewal
     assert shown.loc["Renew", ["Advanced (people)", "Conversion (%)"]].tolist() == ["-", "-"]
+    # the browser shows a missing number as the table's placeholder, whatever the Styler says
+    assert raw.loc["Renew", ["Advanced (people)", "Conversion (%)"]].isna().all()
+    assert at.dataframe[0].proto.placeholder == "-"
     assert shown.loc["Buy", ["Entered (people)", "Advanced (people)", "Conversion (%)"]].tolist() == ["1", "1", "100.0%"]
 
 
@@ -173,6 +176,14 @@ def test_sample_april_2026_onboard_hurts_most(sample, sample_page):
     assert heat.columns[0] == "2024-11" and heat.columns[-1] == "2026-04"
     assert heat.loc["Onboard", "2026-03"] == pytest.approx(model.loc[("2026-03", "Onboard")].impact)
     assert heat.loc["Onboard", "2026-04"] == pytest.approx(onboard.impact)
+
+    # the flow's nodes and the funnel's bars say how many entered, the last stage too
+    april = model.xs("2026-04", level="period")
+    flow, funnel = charts(at)["journey_flow"].data[0], charts(at)["journey_funnel"].data[0]
+    assert flow.node.label[3] == f"Onboard<br>{april.loc['Onboard', 'entered']:,} entered"
+    assert flow.node.label[-1] == "Lost"
+    advocate = april.loc["Advocate", "entered"]
+    assert funnel.text[-1] == f"{advocate:,} entered" and funnel.x[-1] == advocate
 
 
 def test_sample_segment_filter(sample, sample_page):

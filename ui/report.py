@@ -37,6 +37,7 @@ def render_report(report: dict) -> None:
             ),
             hide_index=True,
             width="stretch",
+            placeholder="-",
         )
         st.caption("Row 1 is the first line after the header.")
     else:
@@ -45,12 +46,14 @@ def render_report(report: dict) -> None:
     st.dataframe(
         pd.DataFrame({"column": list(report["mapping"]), "comes from": list(report["mapping"].values())}),
         hide_index=True,
+        placeholder="-",
     )
     if report["unmapped"]:
         st.markdown("**Events with no stage** (shown as Unmapped; assign them in the stage map)")
         st.dataframe(
             pd.DataFrame({"event": [u["event"] for u in report["unmapped"]], "rows": [u["rows"] for u in report["unmapped"]]}),
             hide_index=True,
+            placeholder="-",
         )
     else:
         st.caption("Every event belongs to a stage.")
