@@ -46,10 +46,13 @@ blocks = [
     ("**Stages that hurt most** (against their own baseline)", hurt, "No stage did worse than its baseline."),
     ("**Stages that helped most**", helped, "No stage did better than its baseline."),
 ]
-for column, (title, sentences, none) in zip(st.columns(2), blocks, strict=True):
-    column.markdown(title)
-    for s in sentences or [none]:
-        column.markdown("- " + md(s))
+if note := narrative.without_stages(res.stage_names):
+    st.info(note)
+else:
+    for column, (title, sentences, none) in zip(st.columns(2), blocks, strict=True):
+        column.markdown(title)
+        for s in sentences or [none]:
+            column.markdown("- " + md(s))
 
 shown = [p for p in view.periods_shown()][-12:]
 st.plotly_chart(charts.trend(res.movements[res.movements.period.isin(shown)]), width="stretch", key="trend")

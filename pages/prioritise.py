@@ -25,6 +25,11 @@ res, ds, quarter = view.results, view.dataset, view.period
 segment = f" · segment: {md(view.segment)}" if view.segment else ""
 st.caption(f"{md(ds.name)} · quarter {quarter}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
 
+if not res.stage_names:  # nothing to rank (and an empty plan editor would fail on its column types)
+    st.info(f"The stage map of {md(ds.name)} has no stages, so every event is Unmapped and there is nothing to rank: "
+            "add stages on the Data page (its Stage map tab).")
+    st.stop()
+
 by = st.radio("Rank by", list(RANK_BY), format_func=RANK_BY.get, key="rank_by", horizontal=True,
               help="Value: the yearly worth of the customers lost beyond the stage's baseline. "
                    "Customers: how many more customers than usual the stage lost.")

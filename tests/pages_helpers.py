@@ -32,6 +32,20 @@ def sample_workspace(folder: Path) -> Path:
     return path
 
 
+def shop_workspace(folder: Path) -> Path:
+    """A workspace holding 'Shop', a shop's purchases ingested without a stage map (as the README ingests the
+    online retail export): three customers buying every month of 2025, every event Unmapped."""
+    path = folder / "shop.duckdb"
+    ws = Workspace(path, seed_sample=False)
+    csv = folder / "shop.csv"
+    csv.write_text("customer_id,timestamp,event,revenue\n" + "".join(
+        f"C{c},2025-{m:02d}-0{c},purchase,{10 * c}\n" for c in range(1, 4) for m in range(1, 13)))
+    ws.ingest(csv, "Shop")
+    assert ws.dataset("Shop").stage_map.stages == ()
+    ws.close()
+    return path
+
+
 def open_page(page: str, **query) -> AppTest:
     """An AppTest of app.py switched to ``pages/<page>.py`` with the given query parameters."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

@@ -9,7 +9,8 @@ import pytest
 
 from analytics.model import Model, Settings, compute
 from analytics.workspace import Workspace
-from tests.pages_helpers import example_workspace, metrics, open_page, sample_workspace, texts
+from tests.pages_helpers import example_workspace, metrics, open_page, sample_workspace, shop_workspace, texts
+from views import narrative
 from views.format import count, money, percent
 
 
@@ -135,3 +136,12 @@ def test_empty_workspace_says_what_to_do(tmp_path, monkeypatch):
     at = open_page("overview").run()
     assert not at.exception
     assert [i.value for i in at.sidebar.info] == ["No datasets yet: upload an export on the Data page."]
+
+
+def test_a_dataset_without_stages_says_so_instead_of_ranking_unmapped(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(shop_workspace(tmp_path)))
+    at = open_page("overview").run()
+    assert not at.exception and not at.error
+    assert [i.value for i in at.info] == [narrative.without_stages([])]
+    assert not any("Stages that" in m.value or "Unmapped" in m.value for m in at.markdown)
+    assert metrics(at)["Active customers"][0] == "3"

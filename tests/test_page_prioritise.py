@@ -15,7 +15,7 @@ from analytics import priorities
 from analytics.model import Settings, compute
 from analytics.stagemap import load_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
-from tests.pages_helpers import open_page
+from tests.pages_helpers import open_page, shop_workspace
 
 AS_OF = date(2026, 10, 31)  # the sample's last day: the sidebar's default end date
 
@@ -150,3 +150,15 @@ def test_empty_states_are_explained(page):
     at = page(period="2026-Q4").run()  # so far: every stage lost less value than its baseline
     ok(at)
     assert [i.value for i in at.info] == ["No stage lost more than its baseline in 2026-Q4: nothing stands out to fix this quarter."]
+
+
+def test_a_dataset_without_stages_is_told_to_add_them(tmp_path, monkeypatch):
+    """Every event Unmapped: the page says what to do instead of calling a mid-year quarter the first one
+    and failing on an empty plan."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(shop_workspace(tmp_path)))
+    at = open_page("prioritise", period="2025-Q3").run()
+    ok(at)
+    assert [i.value for i in at.info] == [
+        "The stage map of Shop has no stages, so every event is Unmapped and there is nothing to rank: add stages on "
+        "the Data page (its Stage map tab)."]
+    assert not at.dataframe and not at.button  # no ranking, no plan to save

@@ -14,6 +14,7 @@ from analytics.cli import main
 from analytics.model import Settings, compute
 from analytics.stagemap import load_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
+from tests.pages_helpers import shop_workspace
 from views import narrative
 from views.cards import cards
 from views.format import count, money
@@ -168,3 +169,12 @@ def test_bad_requests_are_refused_with_a_sentence(closed, tmp_path, capsys):
     assert main(["report", "--dataset", "Ledgerly <b>&</b> Co", "--period", "2026-03", "--out", str(tmp_path / "r.docx"),
                  "--workspace", str(ws.path)]) == 1
     assert "can be written as .html or .pdf" in capsys.readouterr().err
+
+
+def test_a_dataset_without_stages_says_so(tmp_path):
+    out = tmp_path / "shop.html"
+    path = shop_workspace(tmp_path)
+    assert main(["report", "--dataset", "Shop", "--period", "2025-11", "--out", str(out), "--workspace", str(path)]) == 0
+    html = out.read_text()
+    assert narrative.without_stages([]) in html
+    assert "Hurt most against their baseline" not in html

@@ -78,3 +78,12 @@ def stage_sentences(period_stages: pd.DataFrame, baseline: int, grain: str, top:
     helped = rows[rows.impact > 0].sort_values(["impact", "value_impact"], ascending=False).head(top)
     return ([stage_sentence(r, baseline, grain) for r in hurt.itertuples()],
             [stage_sentence(r, baseline, grain) for r in helped.itertuples()])
+
+
+def without_stages(stage_names: list[str]) -> str | None:
+    """What to say instead of the stages that hurt and helped when the stage map has none (every event
+    Unmapped, as for a shop export ingested without one); ``None`` when it has stages."""
+    if stage_names:
+        return None
+    return ("The stage map has no stages, so every event is Unmapped: add stages on the Data page to see where in the "
+            "journey customers were gained and lost.")

@@ -155,11 +155,14 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
     hurt, helped = narrative.stage_sentences(res.stages[res.stages.period == period], res.settings.baseline, grain)
     parts.append('<section class="keep"><h2>Where the asset was won and lost</h2>')
     parts.append(_table(stage_summary(res, period), ("Stage",), "stages") + "</section>")
-    parts.append('<div class="keep"><p><b>Hurt most against their baseline</b></p><ul>'
-                 + "".join(f"<li>{escape(s)}</li>" for s in hurt or ["No stage did worse than its baseline."])
-                 + "</ul><p><b>Helped most</b></p><ul>"
-                 + "".join(f"<li>{escape(s)}</li>" for s in helped or ["No stage did better than its baseline."])
-                 + "</ul></div>")
+    if note := narrative.without_stages(res.stage_names):
+        parts.append(f'<p class="keep">{escape(note)}</p>')
+    else:
+        parts.append('<div class="keep"><p><b>Hurt most against their baseline</b></p><ul>'
+                     + "".join(f"<li>{escape(s)}</li>" for s in hurt or ["No stage did worse than its baseline."])
+                     + "</ul><p><b>Helped most</b></p><ul>"
+                     + "".join(f"<li>{escape(s)}</li>" for s in helped or ["No stage did better than its baseline."])
+                     + "</ul></div>")
     drivers = top_drivers(res)
     parts.append('<section class="keep"><h2>Touchpoints that go with losing customers</h2>')
     if drivers.empty:
