@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 
 from analytics.workspace import Workspace
-from tests.pages_helpers import example_workspace, open_page, plain
+from tests.pages_helpers import example_workspace, open_page, plain, shop_workspace
+from ui.format import COUNT_FORMAT
 
 
 @pytest.fixture
@@ -96,3 +100,19 @@ def test_without_churn_events_only_the_window_loses_customers(app):
     assert not at.exception and not at.error
     # A's cancel no longer counts (its window runs to 19 April); B and C still run out in March.
     assert metrics(at)["Customers lost"] == "2"
+
+
+def test_counts_in_tables_have_thousands_separators(tmp_path, monkeypatch):
+    """Every whole-number column of the page's tables (rows kept, customers, rows per reason or event) is
+    written 401,604, not 401604: Streamlit draws a number as it is unless its column says otherwise."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(shop_workspace(tmp_path)))
+    at = open_page("data").run()
+    assert not at.exception
+    seen = set()
+    for table in at.dataframe:
+        config = json.loads(table.proto.columns or "{}")
+        for column, dtype in table.value.dtypes.items():
+            if pd.api.types.is_integer_dtype(dtype):
+                assert config.get(column, {}).get("type_config", {}).get("format") == COUNT_FORMAT, column
+                seen.add(column)
+    assert {"rows kept", "customers", "rows"} <= seen  # the datasets list and the events with no stage

@@ -33,3 +33,7 @@ def when(t: datetime | str | None) -> str:
 def day(t: datetime | str | None) -> str:
     """An ISO date, or '-'."""
     return _iso(t, "%Y-%m-%d")
+
+
+# A table's whole-number column (rows, customers) as the product writes counts: 401,604, not 401604.
+COUNT_FORMAT = "%,.0f"
