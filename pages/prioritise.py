@@ -8,7 +8,7 @@ from analytics import priorities
 from analytics.errors import JourneyLedgerError
 from analytics.export import to_csv
 from ui.downloads import report_buttons
-from ui.format import md
+from ui.format import COUNT_FORMAT, md
 from ui.state import sidebar, workspace
 from views import charts
 from views import prioritise as tables
@@ -48,7 +48,7 @@ st.dataframe(
     column_config={
         "rank": st.column_config.NumberColumn("Rank", format="%d"),
         "stage": "Stage",
-        "lost": st.column_config.NumberColumn("Lost (customers)", format="%d"),
+        "lost": st.column_config.NumberColumn("Lost (customers)", format=COUNT_FORMAT),
         "baseline_lost": st.column_config.NumberColumn("Baseline lost (customers)", format="%.1f"),
         "excess_lost": st.column_config.NumberColumn("Lost beyond baseline (customers)", format="%+.1f"),
         "lost_value": st.column_config.NumberColumn("Value lost (money a year)", format="%,.0f"),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from analytics.stagemap import load_stage_map, parse_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
 from tests.conftest import ROOT, WORKED_EXAMPLE, WORKED_STAGES
+from ui.format import COUNT_FORMAT
 
 
 def example_workspace(folder: Path, name: str = "Example") -> Path:
@@ -84,3 +87,16 @@ def shown_table(at: AppTest, index: str):
     raw = element.value.set_index(index, drop=False)
     shown = dataframe_util.convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
     return raw, shown.set_index(index, drop=False)
+
+
+def formatted_counts(at: AppTest) -> set[str]:
+    """The whole-number columns of the page's tables, each checked to be written with thousands separators
+    (ui.format.COUNT_FORMAT): Streamlit draws a number as it is unless its column says otherwise."""
+    seen = set()
+    for table in at.dataframe:
+        config = json.loads(table.proto.columns or "{}")
+        for column, dtype in table.value.dtypes.items():
+            if pd.api.types.is_integer_dtype(dtype) and column != "rank":
+                assert config.get(column, {}).get("type_config", {}).get("format") == COUNT_FORMAT, column
+                seen.add(column)
+    return seen

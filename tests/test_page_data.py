@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
-import pandas as pd
 import pytest
 
 from analytics.workspace import Workspace
-from tests.pages_helpers import example_workspace, open_page, plain, shop_workspace
-from ui.format import COUNT_FORMAT
+from tests.pages_helpers import example_workspace, formatted_counts, open_page, plain, shop_workspace
 
 
 @pytest.fixture
@@ -108,11 +104,5 @@ def test_counts_in_tables_have_thousands_separators(tmp_path, monkeypatch):
     monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(shop_workspace(tmp_path)))
     at = open_page("data").run()
     assert not at.exception
-    seen = set()
-    for table in at.dataframe:
-        config = json.loads(table.proto.columns or "{}")
-        for column, dtype in table.value.dtypes.items():
-            if pd.api.types.is_integer_dtype(dtype):
-                assert config.get(column, {}).get("type_config", {}).get("format") == COUNT_FORMAT, column
-                seen.add(column)
+    seen = formatted_counts(at)
     assert {"rows kept", "customers", "rows"} <= seen  # the datasets list and the events with no stage

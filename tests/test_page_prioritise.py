@@ -15,7 +15,7 @@ from analytics import priorities
 from analytics.model import Settings, compute
 from analytics.stagemap import load_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
-from tests.pages_helpers import open_page, shop_workspace
+from tests.pages_helpers import formatted_counts, open_page, shop_workspace
 
 AS_OF = date(2026, 10, 31)  # the sample's last day: the sidebar's default end date
 
@@ -71,6 +71,7 @@ def test_2026_q2_ranks_what_the_model_says(page, sample):
     ok(at)
     shown = ranking_shown(at)
     expected = priorities.ranking(sample[1], "2026-Q2")
+    assert "lost" in formatted_counts(at)  # 1,234 customers, not 1234
     numbers = ["rank", "lost", "baseline_lost", "excess_lost", "lost_value", "baseline_lost_value", "excess_lost_value"]
     pd.testing.assert_frame_equal(shown[["stage", *numbers, "confidence"]].reset_index(drop=True),
                                   expected[["stage", *numbers, "confidence"]], check_dtype=False)
