@@ -21,6 +21,10 @@ st.caption(f"{md(view.dataset.name)} · {view.grain} {view.period}{segment} · a
 
 # The stage follows the period's worst stage until someone picks another one.
 stages = res.stage_names
+if not stages:
+    st.info(f"The stage map of {md(view.dataset.name)} has no stages, so every event is Unmapped and there are no "
+            "touchpoints to compare: add stages on the Data page (its Stage map tab).")
+    st.stop()
 worst = tables.worst_stage(res.stages, view.period, stages)
 picked = st.session_state.get("drivers_stage")
 if picked not in stages or picked == st.session_state.get("drivers_stage_default"):
@@ -28,9 +32,6 @@ if picked not in stages or picked == st.session_state.get("drivers_stage_default
 st.session_state["drivers_stage_default"] = worst
 stage = st.selectbox("Stage", stages, key="drivers_stage",
                      help=f"Opens on the stage that hurt the asset most in {view.period} (most negative impact).")
-if stage is None:
-    st.info("The stage map has no stages: add them on the Data page.")
-    st.stop()
 
 st.info(
     "These are associations, not proof of cause: customers exposed to a touchpoint were lost more (or less) often "

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.model import Settings, compute
 from analytics.workspace import Workspace
-from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shown_table
+from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shop_workspace, shown_table
 from views.charts import log_ticks
 
 RATIO = "Risk ratio (95% interval)"
@@ -165,3 +165,13 @@ def test_tiny_example_has_not_enough_data(tmp_path, monkeypatch):
     raw, shown = driver_table(ok(at))
     assert shown.loc["purchase", ["Lost of exposed", "Lost of not exposed", "Value at stake (a year)"]].tolist() == [
         "3 (75.0%)", "0", "360"]
+
+
+def test_a_dataset_without_stages_is_told_to_add_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(shop_workspace(tmp_path)))
+    at = ok(open_page("drivers").run())
+    assert [i.value for i in at.info] == [
+        "The stage map of Shop has no stages, so every event is Unmapped and there are no touchpoints to compare: add "
+        "stages on the Data page (its Stage map tab)."]
+    assert "drivers_stage" not in [s.key for s in at.selectbox]  # no empty stage picker above the sentence
+    assert not has_forest(at) and not at.dataframe
