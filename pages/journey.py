@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.format import md
 from ui.state import sidebar, workspace
-from views import charts, tables
+from views import charts, narrative, tables
 
 st.title("Journey: where the asset was won and lost")
 view = sidebar(workspace())
@@ -22,6 +22,8 @@ period_stages = res.stages[res.stages.period == view.period]
 entered, advanced, gained, lost = (period_stages[c].sum() for c in ("entered", "advanced", "gained", "lost"))
 
 st.subheader(f"Stages in {view.period}")
+if note := narrative.without_stages(res.stage_names):
+    st.info(note)
 st.dataframe(
     tables.stage_table(period_stages, res.stage_names, res.goals), hide_index=True, key="journey_stages", placeholder="-",
     column_config={"Stage": st.column_config.Column(pinned=True), "Customer goal": st.column_config.Column(width="medium")},

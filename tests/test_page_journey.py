@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.model import Settings, compute
 from analytics.workspace import Workspace
-from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shown_table
+from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shop_workspace, shown_table
+from views import narrative
 
 
 def page(path, monkeypatch, period: str | None = None) -> AppTest:
@@ -199,3 +200,10 @@ def test_sample_segment_filter(sample, sample_page):
         assert raw.loc[stage, "Impact (customers)"] == pytest.approx(row.impact)
     assert raw["Impact (customers)"].idxmin() == "Onboard"
     assert raw.loc["Onboard", "Lost (customers)"] == 34  # sample_data/README.md, planted effect a
+
+
+def test_a_dataset_without_stages_says_so(tmp_path, monkeypatch):
+    at = ok(page(shop_workspace(tmp_path), monkeypatch, "2025-11").run())
+    assert narrative.without_stages([]) in infos(at)
+    raw, _ = stage_table(at)
+    assert list(raw["Stage"]) == ["Unmapped"]  # its gains and losses are still shown

@@ -93,7 +93,7 @@ def stage_table(period_stages: pd.DataFrame, stage_names: list[str], goals: dict
     it). Impact and value impact are signed and coloured: green helped, red hurt.
     """
     df = in_journey_order(period_stages, stage_names)
-    df = df.assign(goal=df["stage"].map(goals).fillna(""))
+    df = df.assign(goal=[goals.get(s, "") for s in df["stage"]])  # with no stages, map() gives floats
     unmapped = df["stage"] == UNMAPPED
     entry = ["entered", "advanced", "conversion", "median_days_to_advance"]
     df[entry] = df[entry].astype("float64")
