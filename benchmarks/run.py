@@ -3,8 +3,8 @@
 For each size, an event log is made with the sample generator (``sample_data/generate.py``, the
 sample's stages, 24 months, logins and feature use at a fifth of the sample's rate: ~20 events per
 person, so 500,000 people make the 10 million events) and every step runs ``--runs`` times, each in a fresh process
-(:mod:`benchmarks.steps`): the figure is the median time and the median peak resident memory of
-that process (Python, DuckDB and all).
+(:mod:`benchmarks.steps`), in rounds (every step once per round): the figure is the median time and the
+median peak resident memory of that process (Python, DuckDB and all).
 
 Steps: ingest (``Workspace.ingest``: read, check, store, and compute the lifecycle of the
 settings the pages open with and the journey of every event; the time until the events are
@@ -83,14 +83,9 @@ def run_step(step: str, args: dict) -> dict:
     return result
 
 
-def measure(step: str, args: dict, runs: int, log) -> dict:
+def summarize(results: list[dict]) -> dict:
     """Median seconds (and of each extra figure a step reports: the cached rerun, the ingest until its
-    events are stored, pandas' load) and median peak MB over ``runs`` processes."""
-    results = []
-    for i in range(runs):
-        r = run_step(step, args)
-        results.append(r)
-        log(f"    {step} {args.get('command', '')} run {i + 1}: {r['seconds']:.3f} s, {r['peak_mb']:.0f} MB")
+    events are stored, pandas' load) and median peak MB over a step's processes."""
     out = {"seconds": statistics.median(r["seconds"] for r in results),
            "peak_mb": statistics.median(r["peak_mb"] for r in results),
            "all_seconds": [r["seconds"] for r in results]}
@@ -124,22 +119,33 @@ def bench_size(events: int, folder: Path, runs: int, log, skip_pandas: bool = Fa
     for p in (ws, Path(f"{ws}.wal")):
         p.unlink(missing_ok=True)
     base = {"csv": str(csv), "stages": str(STAGES), "workspace": str(ws)}
-    size: dict = {"events_target": events, "people": people, "csv_mb": csv.stat().st_size / 2**20, "steps": {}}
-    steps = size["steps"]
-    steps["ingest"] = measure("ingest", base, runs, log)
-    steps["bare_ingest"] = measure("bare_ingest", dict(base, workspace=str(folder / "bare.duckdb")), runs, log)
-    for p in (folder / "bare.duckdb", folder / "bare.duckdb.wal"):
-        p.unlink(missing_ok=True)
-    check = run_step("agree", base) if not skip_pandas else run_step("window", base)
-    size.update({k: check[k] for k in ("rows", "customers", "periods", "customers_end", "differences") if k in check})
-    if check.get("differences"):
-        raise AssertionError("pandas and the model disagree on the movements:\n" + "\n".join(check["differences"][:20]))
-    for command in COMMANDS:
-        steps[command] = measure("command", dict(base, command=command), runs, log)
-    steps["page"] = measure("page", base, runs, log)
-    steps["window"] = measure("window", base, runs, log)
+    size: dict = {"events_target": events, "people": people, "csv_mb": csv.stat().st_size / 2**20}
+    bare = dict(base, workspace=str(folder / "bare.duckdb"))
+    plan = [("ingest", "ingest", base), ("bare_ingest", "bare_ingest", bare),
+            *((command, "command", dict(base, command=command)) for command in COMMANDS),
+            ("page", "page", base), ("window", "window", base)]
     if not skip_pandas:
-        steps["pandas_movements"] = measure("pandas_movements", base, runs, log)
+        plan.append(("pandas_movements", "pandas_movements", base))
+    # In rounds, every step once per round, so that a machine that slows down or speeds up during the
+    # run weighs on both sides of each ratio alike (run one after the other, a slow spell could fall
+    # on the bare read's three runs alone).
+    results: dict[str, list[dict]] = {name: [] for name, _, _ in plan}
+    for i in range(runs):
+        for name, step, args in plan:
+            r = run_step(step, args)
+            results[name].append(r)
+            log(f"    {name} run {i + 1}: {r['seconds']:.3f} s, {r['peak_mb']:.0f} MB")
+            if step == "bare_ingest":
+                for p in (folder / "bare.duckdb", folder / "bare.duckdb.wal"):
+                    p.unlink(missing_ok=True)
+            if step == "ingest" and i == 0:  # the log's size, and pandas against the model, once
+                check = run_step("agree", base) if not skip_pandas else run_step("window", base)
+                size.update({k: check[k] for k in ("rows", "customers", "periods", "customers_end", "differences")
+                             if k in check})
+                if check.get("differences"):
+                    raise AssertionError("pandas and the model disagree on the movements:\n"
+                                         + "\n".join(check["differences"][:20]))
+    size["steps"] = {name: summarize(rs) for name, rs in results.items()}
     return size
 
 

@@ -25,10 +25,15 @@ def test_benchmark_runs_at_a_tiny_size(tmp_path):
     assert "| ratio | target |" in out["report"]
 
 
-def test_benchmark_without_pandas_reports_the_log_size(tmp_path):
-    # the path taken at 100 M events, where pandas would not fit in memory
-    out = run.main(["--sizes", "3000", "--runs", "1", "--dir", str(tmp_path), "--quiet", "--no-pandas"])
+def test_benchmark_without_pandas_reports_the_log_size(tmp_path, capsys):
+    # the path taken at 100 M events, where pandas would not fit in memory; two runs, in rounds
+    out = run.main(["--sizes", "3000", "--runs", "2", "--dir", str(tmp_path), "--no-pandas"])
     size = out["sizes"][0]
     assert size["rows"] > 2000 and size["customers"] > 10
     assert "pandas_movements" not in size["steps"]
+    assert all(len(step["all_seconds"]) == 2 for step in size["steps"].values())
+    # every step once, then every step again: ingest and the bare read side by side in each round
+    runs = [line.split()[0:3:2] for line in capsys.readouterr().err.splitlines() if " run " in line]
+    steps = ["ingest", "bare_ingest", *run.COMMANDS, "page", "window"]
+    assert runs == [[name, f"{i}:"] for i in (1, 2) for name in steps]
     assert "| events (rows kept) |" in out["report"]
