@@ -32,6 +32,12 @@ def test_benchmark_without_pandas_reports_the_log_size(tmp_path, capsys):
     assert size["rows"] > 2000 and size["customers"] > 10
     assert "pandas_movements" not in size["steps"]
     assert all(len(step["all_seconds"]) == 2 for step in size["steps"].values())
+    # each ratio also round by round; of two rounds, the ratio of the medians (the means) lies between them
+    rounds, medians = out["round_ratios"][0], out["ratios"][0]
+    assert set(rounds) == set(medians) == {"ingest", "ingest_events", "model", "overview", "first_look"}
+    for key, (a, b) in rounds.items():
+        assert min(a, b) - 1e-9 <= medians[key] <= max(a, b) + 1e-9, key
+    assert f"({min(rounds['model']):.2f}-{max(rounds['model']):.2f})" in out["report"]
     # every step once, then every step again: ingest and the bare read side by side in each round
     runs = [line.split()[0:3:2] for line in capsys.readouterr().err.splitlines() if " run " in line]
     steps = ["ingest", "bare_ingest", *run.COMMANDS, "page", "window"]
