@@ -13,7 +13,7 @@ from analytics.ingest import inspect_file
 from analytics.mapping import CANONICAL, CONSTANT_ALLOWED, REQUIRED, Mapping, Source, suggest_mapping
 from analytics.model import Settings
 from analytics.stagemap import DEFAULT_STAGE_MAP, parse_stage_map, stage_map_from_dict
-from ui.format import COUNT_FORMAT, day, md, when
+from ui.format import count_columns, day, md, when
 from ui.report import render_report
 from ui.state import choose_dataset, dataset_version, preview_results, results, workspace
 from views.format import count, money
@@ -57,7 +57,7 @@ def stage_map_editor(ds) -> None:
                           "assign to": [None] * len(unmapped)}, dtype="object"),
             disabled=["event", "rows"], hide_index=True, key=f"edit_unmapped_{ds.name}", placeholder="",
             column_config={"assign to": st.column_config.SelectboxColumn("assign to stage", options=stage_names),
-                           "rows": st.column_config.NumberColumn("rows", format=COUNT_FORMAT)},
+                           **count_columns("rows")},
         )
         assigned = {r["event"]: r["assign to"] for r in picks.to_dict("records") if r["assign to"] in stage_names}
     raw = {
@@ -120,8 +120,7 @@ def preview_effect(ds, edited) -> None:
         "lost now": now.stages[now.stages.period == period].set_index("stage")["lost"],
         "lost with the edits": then.stages[then.stages.period == period].set_index("stage")["lost"],
     }).fillna(0).astype(int)
-    st.dataframe(lost, width="stretch", placeholder="-",
-                 column_config={c: st.column_config.NumberColumn(c, format=COUNT_FORMAT) for c in lost.columns})
+    st.dataframe(lost, width="stretch", placeholder="-", column_config=count_columns(*lost.columns))
 
 
 def delta_text(d, fmt=None) -> str | None:
@@ -148,7 +147,7 @@ if datasets:
         hide_index=True,
         width="stretch",
         placeholder="-",
-        column_config={c: st.column_config.NumberColumn(c, format=COUNT_FORMAT) for c in ("rows kept", "customers")},
+        column_config=count_columns("rows kept", "customers"),
     )
 else:
     st.info("The workspace has no datasets yet. Upload an export below.")

@@ -1,9 +1,11 @@
-"""Formatting for the pages: ISO dates and escaped user text (numbers: :mod:`views.format`)."""
+"""Formatting for the pages: ISO dates, escaped user text and the tables' count columns (numbers: :mod:`views.format`)."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+
+import streamlit as st
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -37,3 +39,9 @@ def day(t: datetime | str | None) -> str:
 
 # A table's whole-number column (rows, customers) as the product writes counts: 401,604, not 401604.
 COUNT_FORMAT = "%,.0f"
+
+
+def count_columns(*names: str) -> dict:
+    """``column_config`` for whole-number columns shown under their own names, written with
+    :data:`COUNT_FORMAT` (Streamlit draws a number as it is unless its column says otherwise)."""
+    return {name: st.column_config.NumberColumn(name, format=COUNT_FORMAT) for name in names}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.format import COUNT_FORMAT, md, when
+from ui.format import count_columns, md, when
 from views.format import count
 
 
@@ -38,7 +38,7 @@ def render_report(report: dict) -> None:
             hide_index=True,
             width="stretch",
             placeholder="-",
-            column_config={"rows": st.column_config.NumberColumn("rows", format=COUNT_FORMAT)},
+            column_config=count_columns("rows"),
         )
         st.caption("Row 1 is the first line after the header.")
     else:
@@ -55,7 +55,7 @@ def render_report(report: dict) -> None:
             pd.DataFrame({"event": [u["event"] for u in report["unmapped"]], "rows": [u["rows"] for u in report["unmapped"]]}),
             hide_index=True,
             placeholder="-",
-            column_config={"rows": st.column_config.NumberColumn("rows", format=COUNT_FORMAT)},
+            column_config=count_columns("rows"),
         )
     else:
         st.caption("Every event belongs to a stage.")
