@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.format import md
-from ui.state import sidebar, workspace
+from ui.state import sidebar, stop_without_stages, workspace
 from views import charts, tables
 from views.format import count, percent
 
@@ -20,11 +20,8 @@ segment = f" · segment: {md(view.segment)}" if view.segment else ""
 st.caption(f"{md(view.dataset.name)} · {view.grain} {view.period}{segment} · as of {as_of}")
 
 # The stage follows the period's worst stage until someone picks another one.
+stop_without_stages(view, "there are no touchpoints to compare")
 stages = res.stage_names
-if not stages:
-    st.info(f"The stage map of {md(view.dataset.name)} has no stages, so every event is Unmapped and there are no "
-            "touchpoints to compare: add stages on the Data page (its Stage map tab).")
-    st.stop()
 worst = tables.worst_stage(res.stages, view.period, stages)
 picked = st.session_state.get("drivers_stage")
 if picked not in stages or picked == st.session_state.get("drivers_stage_default"):

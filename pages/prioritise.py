@@ -9,7 +9,7 @@ from analytics.errors import JourneyLedgerError
 from analytics.export import to_csv
 from ui.downloads import report_buttons
 from ui.format import COUNT_FORMAT, md
-from ui.state import sidebar, workspace
+from ui.state import sidebar, stop_without_stages, workspace
 from views import charts
 from views import prioritise as tables
 
@@ -25,10 +25,7 @@ res, ds, quarter = view.results, view.dataset, view.period
 segment = f" · segment: {md(view.segment)}" if view.segment else ""
 st.caption(f"{md(ds.name)} · quarter {quarter}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
 
-if not res.stage_names:  # nothing to rank (and an empty plan editor would fail on its column types)
-    st.info(f"The stage map of {md(ds.name)} has no stages, so every event is Unmapped and there is nothing to rank: "
-            "add stages on the Data page (its Stage map tab).")
-    st.stop()
+stop_without_stages(view, "there is nothing to rank")  # (and an empty plan editor would fail on its column types)
 
 by = st.radio("Rank by", list(RANK_BY), format_func=RANK_BY.get, key="rank_by", horizontal=True,
               help="Value: the yearly worth of the customers lost beyond the stage's baseline. "

@@ -16,6 +16,7 @@ import streamlit as st
 from analytics.errors import JourneyLedgerError
 from analytics.model import Results, Settings, compute
 from analytics.workspace import Dataset, Workspace, default_path
+from ui.format import md
 
 ALL = "All customers"
 GRAINS = {"month": "Month", "quarter": "Quarter"}
@@ -114,6 +115,15 @@ class View:
         p = self.results.periods
         shown = p[(p["b"] > datetime.combine(self.start, datetime.min.time())) & (p["period"] <= self.period)]
         return list(shown["period"])
+
+
+def stop_without_stages(view: View, consequence: str) -> None:
+    """On a page that has nothing to show without stages (Drivers, Prioritise): when the dataset's
+    stage map has none, say so, with ``consequence`` (what the page cannot show), and stop the page."""
+    if not view.results.stage_names:
+        st.info(f"The stage map of {md(view.dataset.name)} has no stages, so every event is Unmapped and {consequence}: "
+                "add stages on the Data page (its Stage map tab).")
+        st.stop()
 
 
 def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
