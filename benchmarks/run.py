@@ -222,15 +222,16 @@ def table(sizes: list[dict]) -> str:
 def ratio_table(sizes: list[dict]) -> str:
     lines = ["| ratio | target | " + " | ".join(label(s["events_target"]) for s in sizes) + " |",
              "|---|---|" + "---:|" * len(sizes)]
+    by_size = [(ratios(s), round_ratios(s)) for s in sizes]
     for key, (what, op, target) in TARGETS.items():
         cells = []
-        for s in sizes:
-            r = ratios(s).get(key)
+        for medians, per_round in by_size:
+            r = medians.get(key)
             if r is None:
                 cells.append("")
                 continue
             ok = r <= target if op == "<=" else r >= target
-            rounds = round_ratios(s)[key]
+            rounds = per_round[key]
             spread = f" ({min(rounds):.2f}-{max(rounds):.2f})" if len(rounds) > 1 else ""
             cells.append(f"{r:.2f} {'ok' if ok else 'MISSED'}{spread}")
         lines.append(f"| {what} | {op} {target} | " + " | ".join(cells) + " |")
