@@ -36,33 +36,34 @@ def _empty(title: str, message: str, height: int = 300) -> go.Figure:
     return _layout(fig, title, height)
 
 
-def customer_waterfall(row: pd.Series) -> go.Figure:
-    """Customers at the start of the period, what came in and went out, customers at the end."""
-    labels = ["Start", "New", "Won back", "Lost", "End"]
-    values = [row.customers_start, row.new, row.reactivated, -row.churned, row.customers_end]
+def _waterfall(labels: list[str], values: list[float], text, y_title: str, title: str) -> go.Figure:
+    """A start-to-end waterfall: the first value absolute, the last the total, the ones between changes."""
     fig = go.Figure(go.Waterfall(
-        x=labels, y=values, measure=["absolute", "relative", "relative", "relative", "total"],
-        text=[count(abs(v)) for v in values], textposition="outside",
+        x=labels, y=values, measure=["absolute"] + ["relative"] * (len(values) - 2) + ["total"],
+        text=[text(abs(v)) for v in values], textposition="outside",
         increasing=dict(marker=dict(color=GAIN)), decreasing=dict(marker=dict(color=LOSS)),
         totals=dict(marker=dict(color=TOTAL)), connector=dict(line=dict(color=NEUTRAL)),
     ))
-    fig.update_yaxes(title_text="active customers")
-    return _layout(fig, f"Active customers, {row.period}: start to end")
+    fig.update_yaxes(title_text=y_title)
+    return _layout(fig, title)
+
+
+def customer_waterfall(row: pd.Series) -> go.Figure:
+    """Customers at the start of the period, what came in and went out, customers at the end."""
+    return _waterfall(
+        ["Start", "New", "Won back", "Lost", "End"],
+        [row.customers_start, row.new, row.reactivated, -row.churned, row.customers_end],
+        count, "active customers", f"Active customers, {row.period}: start to end")
 
 
 def value_waterfall(row: pd.Series) -> go.Figure:
     """The yearly value of the active customers: start, new, won back, expansion, contraction, lost, end."""
-    labels = ["Start", "New", "Won back", "Expansion", "Contraction", "Lost", "End"]
-    values = [row.value_start, row.new_value, row.reactivation_value, row.expansion, -row.contraction,
-              -row.churned_value, row.value_end]
-    fig = go.Figure(go.Waterfall(
-        x=labels, y=values, measure=["absolute"] + ["relative"] * 5 + ["total"],
-        text=[money(abs(v)) for v in values], textposition="outside",
-        increasing=dict(marker=dict(color=GAIN)), decreasing=dict(marker=dict(color=LOSS)),
-        totals=dict(marker=dict(color=TOTAL)), connector=dict(line=dict(color=NEUTRAL)),
-    ))
-    fig.update_yaxes(title_text="yearly value (money a year)")
-    return _layout(fig, f"Asset value, {row.period}: yearly worth of active customers, start to end")
+    return _waterfall(
+        ["Start", "New", "Won back", "Expansion", "Contraction", "Lost", "End"],
+        [row.value_start, row.new_value, row.reactivation_value, row.expansion, -row.contraction,
+         -row.churned_value, row.value_end],
+        money, "yearly value (money a year)",
+        f"Asset value, {row.period}: yearly worth of active customers, start to end")
 
 
 def trend(movements: pd.DataFrame) -> go.Figure:
