@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from analytics.model import Settings, compute
 from analytics.stagemap import load_stage_map, parse_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
 from tests.conftest import ROOT, WORKED_EXAMPLE, WORKED_STAGES
 from ui.format import COUNT_FORMAT
+
+SAMPLE_LAST_DAY = date(2026, 10, 31)  # the bundled sample's last event
 
 
 def example_workspace(folder: Path, name: str = "Example") -> Path:
@@ -33,6 +37,16 @@ def sample_workspace(folder: Path) -> Path:
     ws.ingest(SAMPLE_FILE, "Sample", stage_map=load_stage_map(SAMPLE_STAGES))
     ws.close()
     return path
+
+
+def sample_with_results(folder: Path, segment: str) -> tuple[Path, dict]:
+    """The sample ingested as 'Sample', and the model's results the pages should show (as of its last day),
+    for every segment (key None) and for `segment`."""
+    path = sample_workspace(folder)
+    ws = Workspace(path, seed_sample=False)
+    expected = {seg: compute(ws, "Sample", Settings(as_of=SAMPLE_LAST_DAY, segment=seg)) for seg in (None, segment)}
+    ws.close()
+    return path, expected
 
 
 def shop_workspace(folder: Path) -> Path:

@@ -7,14 +7,11 @@ loss in Use); on the tiny worked example no group reaches 30 customers, and the 
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.model import Settings, compute
-from analytics.workspace import Workspace
-from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shop_workspace, shown_table
+from tests.pages_helpers import example_workspace, ok, open_page, sample_with_results, shop_workspace, shown_table
 from views.charts import log_ticks
 
 RATIO = "Risk ratio (95% interval)"
@@ -46,12 +43,7 @@ def association_note(at: AppTest) -> bool:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    """The sample ingested once, and the model's results the page should show (as of its last day)."""
-    path = sample_workspace(tmp_path_factory.mktemp("sample"))
-    ws = Workspace(path, seed_sample=False)
-    expected = {seg: compute(ws, "Sample", Settings(as_of=date(2026, 10, 31), segment=seg)) for seg in (None, "Enterprise")}
-    ws.close()
-    return path, expected
+    return sample_with_results(tmp_path_factory.mktemp("sample"), "Enterprise")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ sample (the page shows the model's numbers, planted effect a: Onboard hurts most
 from __future__ import annotations
 
 import base64
-from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -16,9 +15,7 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.model import Settings, compute
-from analytics.workspace import Workspace
-from tests.pages_helpers import example_workspace, ok, open_page, sample_workspace, shop_workspace, shown_table
+from tests.pages_helpers import example_workspace, ok, open_page, sample_with_results, shop_workspace, shown_table
 from views import narrative
 
 
@@ -65,12 +62,7 @@ def example(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    """The sample ingested once, and the model's results the page should show (as of its last day)."""
-    path = sample_workspace(tmp_path_factory.mktemp("sample"))
-    ws = Workspace(path, seed_sample=False)
-    expected = {seg: compute(ws, "Sample", Settings(as_of=date(2026, 10, 31), segment=seg)) for seg in (None, "Solo maker")}
-    ws.close()
-    return path, expected
+    return sample_with_results(tmp_path_factory.mktemp("sample"), "Solo maker")
 
 
 @pytest.fixture
