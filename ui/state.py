@@ -4,6 +4,13 @@ The workspace is opened once per server process (``st.cache_resource``): DuckDB 
 process write a file, and every session reads and writes through that one connection, a cursor
 per call. The sidebar's choices live in the URL (``st.query_params``) so a link opens the same
 view; they are also kept in the session so that moving between pages keeps them.
+
+Two things make that keeping explicit. Streamlit clears the URL's parameters when the sidebar's page
+links are followed, and a widget's state belongs to the page that drew it: the next page's widget of the
+same key starts from its default. So each choice is also kept under ``keep_<name>``, a plain session
+value that no page owns, and is given to the widget before every draw. Choosing another dataset starts
+its view afresh (its whole date range, all customers, its last complete period): a date range or a
+segment of one dataset means nothing for another.
 """
 
 from __future__ import annotations
@@ -51,6 +58,10 @@ def preview_results(dataset: str, version: str, stage_map_toml: str, settings: S
     return compute(workspace(), dataset, settings, parse_stage_map(stage_map_toml))
 
 
+def _keep(name: str) -> str:
+    return f"keep_{name}"
+
+
 def _synced(name: str, valid: list, default):
     """The value of query parameter ``name``: from the URL, else the session, else ``default``.
 
@@ -59,23 +70,37 @@ def _synced(name: str, valid: list, default):
     key = f"qp_{name}"
     value = st.query_params.get(name)
     if value not in valid:
-        value = st.session_state.get(key) if st.session_state.get(key) in valid else default
-    if st.session_state.get(key) != value:
-        st.session_state[key] = value
+        kept = st.session_state.get(_keep(name))
+        value = kept if kept in valid else default
+    st.session_state[_keep(name)] = value
+    st.session_state[key] = value  # always: the previous page's widget of this key is not this page's
     if st.query_params.get(name) != value and value is not None:
         st.query_params[name] = value
     return key
 
 
+# Choosing another dataset forgets the choices that belong to the dataset shown before.
+_PER_DATASET = ("from", "to", "segment", "period")
+
+
 def _to_url(name: str):
     def callback() -> None:
         value = st.session_state[f"qp_{name}"]
+        st.session_state[_keep(name)] = value
         if value is None:
             st.query_params.pop(name, None)
         else:
             st.query_params[name] = value
+        if name == "dataset":
+            _forget_dataset_choices()
 
     return callback
+
+
+def _forget_dataset_choices() -> None:
+    for name in _PER_DATASET:
+        st.query_params.pop(name, None)
+        st.session_state.pop(_keep(name), None)
 
 
 def choose_dataset(ws: Workspace) -> Dataset | None:
@@ -84,6 +109,11 @@ def choose_dataset(ws: Workspace) -> Dataset | None:
     if not names:
         st.sidebar.info("No datasets yet: upload an export on the Data page.")
         return None
+    asked = st.query_params.get("dataset")
+    if asked is not None and asked not in names:
+        _forget_dataset_choices()  # they were the missing dataset's
+        st.sidebar.warning(f"There is no dataset named {md(asked)} (renamed or deleted?), so another one is shown.")
+        st.query_params.pop("dataset")
     key = _synced("dataset", names, names[0])
     name = st.sidebar.selectbox("Dataset", names, key=key, on_change=_to_url("dataset"))
     try:
@@ -145,13 +175,19 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
     first, last = ds.first_event.date(), ds.last_event.date()
     start = _date_param("from", first, first, last)
     end = _date_param("to", last, first, last)
+    if start > end:
+        st.sidebar.warning(f"The start date {start.isoformat()} was after the end date {end.isoformat()}, "
+                           "so the range starts at the first event instead.")
+        start = first
+    if not st.session_state.pop("date_range_half", False):  # as for _synced, unless half of a range is picked
+        st.session_state["date_range"] = (start, end)
     chosen = st.sidebar.date_input(
-        "Date range", value=(start, end), min_value=first, max_value=last, key="date_range", format="YYYY-MM-DD",
+        "Date range", min_value=first, max_value=last, key="date_range", format="YYYY-MM-DD", on_change=_dates_to_url,
         help="The end date is the report's 'as of': later events are ignored. The start limits the trend charts.",
     )
     if isinstance(chosen, tuple) and len(chosen) == 2:
         start, end = chosen
-        st.query_params["from"], st.query_params["to"] = start.isoformat(), end.isoformat()
+    _keep_dates((start, end))
     base = results(ds.name, dataset_version(ds), Settings(grain=grain, as_of=end))
     segments = [ALL, *base.segments]
     key = _synced("segment", segments, ALL)
@@ -176,8 +212,22 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
     return View(dataset=ds, results=res, period=period, start=start)
 
 
+def _keep_dates(dates: tuple[date, date]) -> None:
+    for name, day in zip(("from", "to"), dates, strict=True):
+        st.session_state[_keep(name)] = st.query_params[name] = day.isoformat()
+
+
+def _dates_to_url() -> None:
+    chosen = st.session_state["date_range"]
+    if isinstance(chosen, tuple) and len(chosen) == 2:
+        _keep_dates(chosen)
+    else:  # the start is picked, the end is next: leave the widget as it is
+        st.session_state["date_range_half"] = True
+
+
 def _date_param(name: str, default: date, low: date, high: date) -> date:
-    text = st.query_params.get(name)
+    """The date of query parameter ``name`` (else the session's, else ``default``), within [low, high]."""
+    text = st.query_params.get(name) or st.session_state.get(_keep(name))
     try:
         value = date.fromisoformat(text) if text else default
     except ValueError:

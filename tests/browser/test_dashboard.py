@@ -3,6 +3,8 @@ an upload through the Data page works, a filter changes what is shown."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from analytics.model import Settings, compute
@@ -73,6 +75,24 @@ def test_changing_the_segment_in_the_sidebar(server, model, page):
     row = model("2026-10", segment="Enterprise")
     assert metric(page, "Active customers") == count(row.customers_end)
     assert_no_error(page)
+
+
+def test_a_page_link_keeps_the_sidebar_choices(server, model, page):
+    """Streamlit clears the URL when a page link is followed: the choices come back from the session."""
+    page.goto(f"{server}/?segment=Enterprise&period=2026-04&to=2026-06-30")
+    settle(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Journey").click()
+    settle(page)
+    assert_no_error(page)
+    assert "/journey?" in page.url
+    for part in ("segment=Enterprise", "period=2026-04", "to=2026-06-30"):
+        assert part in page.url
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_role("combobox", name="Segment").input_value() == "Enterprise"
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Overview").click()
+    settle(page)
+    row = model("2026-04", segment="Enterprise", as_of=date(2026, 6, 30))
+    assert metric(page, "Active customers") == count(row.customers_end)
 
 
 def test_upload_a_csv_through_the_data_page(server, page, tmp_path):
