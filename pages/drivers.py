@@ -39,11 +39,16 @@ st.info(
 rows = tables.stage_drivers(res.drivers, stage)
 n, n_lost = tables.population(rows)
 share = percent(n_lost / n) if n else "-"
+churn = ", ".join(md(e) for e in view.dataset.stage_map.churn_events)
+# DOMAIN.md's population is "every acquired customer with an event in s"; a churn event is left out of it
+# (analytics/model.py, drivers), and the caption says so, since it changes the counts shown.
+churn_rule = (f" Churn events ({churn}) are the loss itself: they neither bring anyone into the stage nor are "
+              "tested as touchpoints." if churn else "")
 st.caption(
-    f"Population: the {count(n)} acquired customers with an event in {md(stage)} up to {as_of}. Outcome: lost at "
-    f"least once up to {as_of}, as {count(n_lost)} of them were ({share}). Drivers use the whole history up to the "
-    f"as-of date, not only {view.period}: the period only chooses the stage shown first. Churn events are not "
-    "tested as touchpoints, since being exposed to them is the loss itself."
+    f"Population: the {count(n)} acquired customers with an event in {md(stage)} up to {as_of}"
+    f"{', other than a churn event' if churn else ''}. Outcome: lost at least once up to {as_of}, as "
+    f"{count(n_lost)} of them were ({share}).{churn_rule} Drivers use the whole history up to the as-of date, not "
+    f"only {view.period}: the period only chooses the stage shown first."
 )
 if rows.empty:
     st.info(f"{md(stage)} has no touchpoints to test: its events are all churn events, or it has none.")

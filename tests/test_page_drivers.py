@@ -70,7 +70,8 @@ def test_sample_use_complaint_is_the_top_row(sample, sample_page):
     assert raw.loc["complaint", "Value at stake (a year)"] == pytest.approx(complaint.value_at_stake)
     ranked = expected[None].drivers.query("stage == 'Use'").sort_values("risk_ratio", ascending=False)
     assert list(raw.index) == list(ranked.event)  # ranked by risk ratio, every Use touchpoint has one
-    assert "the 2,641 acquired customers with an event in Use" in at.caption[1].value
+    assert "the 2,641 acquired customers with an event in Use up to 2026-10-31, other than a churn event." in at.caption[1].value
+    assert "Churn events (cancel) are the loss itself: they neither bring anyone into the stage nor are tested" in at.caption[1].value
     assert any("not proof of cause" in i.value for i in at.info)
     colour = at.dataframe[0].proto.arrow_data.styler.styles
     assert "#ffebee" in colour and "#e8f5e9" in colour  # complaint above 1, login below
