@@ -19,7 +19,7 @@ segment = f" · segment: {md(view.segment)}" if view.segment else ""
 st.caption(f"{md(view.dataset.name)} · {grain} {view.period}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
 
 period_stages = res.stages[res.stages.period == view.period]
-entered, advanced, gained, lost = (period_stages[c].sum() for c in ("entered", "advanced", "gained", "lost"))
+entered, gained, lost = (period_stages[c].sum() for c in ("entered", "gained", "lost"))
 
 st.subheader(f"Stages in {view.period}")
 if note := narrative.without_stages(res.stage_names):
@@ -59,14 +59,13 @@ else:
     st.plotly_chart(charts.impact_heatmap(res.stages, res.stage_names, shown, value=measure == "value"),
                     width="stretch", key="journey_heatmap")
 
-st.subheader(f"Journey flow in {view.period}")
-# one above the other, each the page's width: side by side, the flow's eight columns of stage labels overlapped
-if advanced == 0 and lost == 0:
-    st.info(f"Nobody moved on to a later stage and no customers were lost in {view.period}: no flow to draw.")
-else:
-    st.plotly_chart(charts.journey_flow(period_stages, res.stage_names), width="stretch", key="journey_flow")
-    if lost == 0:
-        st.caption("No customers were lost in this period, so the flow has no red links.")
+st.subheader(f"Gained and lost at each stage in {view.period}")
+# one above the other, each the page's width, so that long stage names keep their room
+if gained or lost:  # else the notes above say so
+    st.plotly_chart(charts.gained_and_lost(period_stages, res.stage_names), width="stretch", key="journey_gained_lost")
+    st.caption("The bars count customers; the dark marks are each stage's baseline, the mean of its previous "
+               f"{k} {grain}s (fewer at the start of the data). A bar beyond its mark is more than usual.")
+st.subheader(f"First entries into each stage in {view.period}")
 if entered == 0:
     st.info(f"Nobody entered a stage for the first time in {view.period}.")
 else:

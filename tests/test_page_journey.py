@@ -86,7 +86,11 @@ def test_march_shows_the_worked_losses(example):
     assert shown.loc["Unmapped", "Entered (people)"] == "-"  # events without a stage have no entries
     assert "No customers were gained or won back in 2026-03." in infos(at)
     assert raw.loc["Discover", "Entered (people)"] == 1  # D's first visit
-    assert set(charts(at)) == {"journey_heatmap", "journey_flow", "journey_funnel"}
+    assert set(charts(at)) == {"journey_heatmap", "journey_gained_lost", "journey_funnel"}
+    gained, lost, base_gained, base_lost = charts(at)["journey_gained_lost"].data
+    assert list(lost.y) == ["Discover", "Buy", "Onboard", "Use", "Renew"]  # Unmapped gained and lost nobody
+    assert list(lost.x) == [0, 0, 0, -2, -1] and list(gained.x) == [0, 0, 0, 0, 0]
+    assert list(base_gained.x) == [0, 1.5, 0, 0, 0] and list(base_lost.x) == [0, 0, 0, 0, 0]
 
 
 def test_impact_is_coloured_by_sign(example):
@@ -137,8 +141,7 @@ def test_changing_the_period_and_the_heatmap_measure(example):
     assert raw.loc["Buy", ["Gained (customers)", "Gained value (a year)"]].tolist() == [2, 360]
     assert shown.loc["Buy", "Impact (customers)"] == "+1.0" and shown.loc["Buy", "Net (customers)"] == "+2"
     assert "No customers were lost in 2026-04." in infos(at)
-    assert "Nobody moved on to a later stage and no customers were lost in 2026-04: no flow to draw." in infos(at)
-    assert set(charts(at)) == {"journey_heatmap", "journey_funnel"}  # E entered Buy: a funnel, but no empty Sankey
+    assert set(charts(at)) == {"journey_heatmap", "journey_gained_lost", "journey_funnel"}
 
     heat = heatmap(at)
     assert list(heat.columns) == ["2026-01", "2026-02", "2026-03", "2026-04"]
@@ -162,7 +165,7 @@ def test_sample_april_2026_onboard_hurts_most(sample, sample_page):
     assert raw.loc["Onboard", "Lost (customers)"] == onboard.lost == 37
     assert shown.loc["Onboard", "Impact (customers)"] == f"{onboard.impact:+.1f}" == "-28.3"
     assert raw.loc["Onboard", "Value impact (a year)"] == pytest.approx(onboard.value_impact)
-    assert set(charts(at)) == {"journey_heatmap", "journey_flow", "journey_funnel"}
+    assert set(charts(at)) == {"journey_heatmap", "journey_gained_lost", "journey_funnel"}
     assert not infos(at)
 
     heat = heatmap(at)
@@ -170,11 +173,17 @@ def test_sample_april_2026_onboard_hurts_most(sample, sample_page):
     assert heat.loc["Onboard", "2026-03"] == pytest.approx(model.loc[("2026-03", "Onboard")].impact)
     assert heat.loc["Onboard", "2026-04"] == pytest.approx(onboard.impact)
 
-    # the flow's nodes and the funnel's bars say how many entered, the last stage too
+    # the bars are the model's gains and losses per stage with its baselines; the funnel's bars say how
+    # many entered, the last stage too
     april = model.xs("2026-04", level="period")
-    flow, funnel = charts(at)["journey_flow"].data[0], charts(at)["journey_funnel"].data[0]
-    assert flow.node.label[3] == f"Onboard<br>{april.loc['Onboard', 'entered']:,} entered"
-    assert flow.node.label[-1] == "Lost"
+    gained, lost, base_gained, base_lost = charts(at)["journey_gained_lost"].data
+    shown_stages = list(gained.y)
+    assert shown_stages[:7] == ["Discover", "Evaluate", "Buy", "Onboard", "Use", "Renew", "Advocate"]
+    assert list(gained.x) == list(april.loc[shown_stages, "gained"])
+    assert list(lost.x) == list(-april.loc[shown_stages, "lost"]) and lost.x[3] == -37
+    assert list(base_lost.x) == pytest.approx(list(-april.loc[shown_stages, "baseline_lost"]))
+    assert list(base_gained.x) == pytest.approx(list(april.loc[shown_stages, "baseline_gained"]))
+    funnel = charts(at)["journey_funnel"].data[0]
     advocate = april.loc["Advocate", "entered"]
     assert funnel.text[-1] == f"{advocate:,} entered" and funnel.x[-1] == advocate
 

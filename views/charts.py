@@ -116,30 +116,34 @@ def impact_heatmap(stages: pd.DataFrame, stage_names: list[str], periods: list[s
                    height=max(300, 50 * len(data.index) + 100))
 
 
-def journey_flow(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figure:
-    """Sankey: people entering each stage in the period, how many advanced, and customers lost at each stage."""
+def gained_and_lost(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figure:
+    """Customers gained (new or won back, to the right) and lost (to the left) at each stage in the period,
+    in journey order, each stage's baseline (mean of its previous periods) marked beside its bars."""
     rows = period_stages.set_index("stage")
-    stages = [s for s in stage_names if s in rows.index]
-    if not stages or (rows.loc[stages, "entered"].sum() == 0 and rows["lost"].sum() == 0):
-        return _empty("Journey flow", "Nobody entered a stage or was lost in this period.")
-    labels = [f"{html.escape(s)}<br>{count(rows.loc[s, 'entered'])} entered" for s in stages] + ["Lost"]
-    lost_node = len(stages)
-    source, target, value, color = [], [], [], []
-    for i, s in enumerate(stages):
-        if i + 1 < len(stages) and rows.loc[s, "advanced"] > 0:
-            source.append(i), target.append(i + 1), value.append(int(rows.loc[s, "advanced"])), color.append("rgba(46,125,50,0.35)")
-        if rows.loc[s, "lost"] > 0:
-            source.append(i), target.append(lost_node), value.append(int(rows.loc[s, "lost"])), color.append("rgba(198,40,40,0.45)")
-    if "Unmapped" in rows.index and rows.loc["Unmapped", "lost"] > 0:
-        labels.append("Unmapped")
-        source.append(len(labels) - 1), target.append(lost_node), value.append(int(rows.loc["Unmapped", "lost"]))
-        color.append("rgba(198,40,40,0.45)")
-    fig = go.Figure(go.Sankey(
-        node=dict(label=labels, pad=18, thickness=16, color=[TOTAL] * len(stages) + [LOSS] + [NEUTRAL] * (len(labels) - len(stages) - 1)),
-        link=dict(source=source, target=target, value=value, color=color,
-                  hovertemplate="%{source.label} to %{target.label}: %{value:,} people<extra></extra>"),
-    ))
-    return _layout(fig, "Journey flow: people who entered each stage and moved on (green), customers lost at each stage (red)", 420)
+    stages = [s for s in [*stage_names, "Unmapped"] if s in rows.index
+              and (s != "Unmapped" or rows.loc[s, "gained"] > 0 or rows.loc[s, "lost"] > 0)]
+    title = "Customers gained (new or won back) and lost at each stage, against the stage's baseline"
+    if not stages or (rows.loc[stages, "gained"].sum() == 0 and rows.loc[stages, "lost"].sum() == 0):
+        return _empty(title, "Nobody was gained, won back or lost in this period.")
+    part = {c: rows.loc[stages, c].astype(float).tolist() for c in ("gained", "lost", "baseline_gained", "baseline_lost")}
+    y = [html.escape(s) for s in stages]
+    fig = go.Figure()
+    fig.add_bar(name="gained", y=y, x=part["gained"], orientation="h", marker_color=GAIN,
+                text=[count(v) if v else "" for v in part["gained"]], textposition="outside",
+                hovertemplate="%{y}: %{x:,} customers gained<extra></extra>")
+    fig.add_bar(name="lost", y=y, x=[-v for v in part["lost"]], orientation="h", marker_color=LOSS,
+                text=[count(v) if v else "" for v in part["lost"]], textposition="outside",
+                hovertemplate="%{y}: %{customdata:,} customers lost<extra></extra>", customdata=part["lost"])
+    for column, sign in (("baseline_gained", 1), ("baseline_lost", -1)):
+        fig.add_scatter(name="baseline", y=y, x=[sign * v for v in part[column]], mode="markers", showlegend=sign == 1,
+                        marker=dict(symbol="line-ns", size=18, line=dict(width=3, color=TOTAL)),
+                        customdata=part[column], hovertemplate="%{y}: baseline %{customdata:,.1f} customers<extra></extra>")
+    fig.update_layout(barmode="relative", bargap=0.35)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="customers (lost to the left, gained to the right)", zeroline=True, zerolinewidth=2)
+    fig = _layout(fig, title, max(300, 40 * len(stages) + 120))
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.25, x=0))
+    return fig
 
 
 def funnel(period_stages: pd.DataFrame, stage_names: list[str]) -> go.Figure:
