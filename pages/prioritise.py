@@ -69,6 +69,9 @@ st.caption(
 st.plotly_chart(charts.priority_trend(ranked, periods), width="stretch", key="trend")
 
 st.subheader(f"The plan for {quarter}")
+if view.segment:  # the plan belongs to the stage and the quarter, not to a segment
+    st.caption(f"One plan per quarter for all of {md(ds.name)}: its owners, effort and notes are the same under every "
+               f"segment, and saving here replaces it for all. The numbers beside them are those of {md(view.segment)}.")
 plan_key = (ds.name, quarter)
 if st.session_state.get("plan_for") != plan_key:  # another dataset or quarter: drop edits made to the last one
     st.session_state.pop("plan_editor", None)

@@ -163,3 +163,14 @@ def test_a_dataset_without_stages_is_told_to_add_them(tmp_path, monkeypatch):
         "The stage map of Shop has no stages, so every event is Unmapped and there is nothing to rank: add stages on "
         "the Data page (its Stage map tab)."]
     assert not at.dataframe and not at.button  # no ranking, no plan to save
+
+
+def test_the_plan_under_a_segment_says_it_is_the_whole_datasets(page):
+    at = page(period="2026-Q2", segment="Enterprise").run()
+    ok(at)
+    assert ("One plan per quarter for all of Sample: its owners, effort and notes are the same under every segment, "
+            "and saving here replaces it for all. The numbers beside them are those of Enterprise.") in [
+        c.value for c in at.caption]
+    at = page(period="2026-Q2").run()
+    ok(at)
+    assert not any(c.value.startswith("One plan per quarter") for c in at.caption)
