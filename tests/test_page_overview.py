@@ -145,3 +145,12 @@ def test_a_dataset_without_stages_says_so_instead_of_ranking_unmapped(tmp_path, 
     assert [i.value for i in at.info] == [narrative.without_stages([])]
     assert not any("Stages that" in m.value or "Unmapped" in m.value for m in at.markdown)
     assert metrics(at)["Active customers"][0] == "3"
+
+
+def test_the_waterfall_titles_fit_half_a_laptop_screen(tmp_path, monkeypatch):
+    """Side by side at 1280 pixels each chart is about 450 wide: a longer title was cut off ("... start")."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(example_workspace(tmp_path)))
+    at = open_page("overview").run()
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")[:2]]
+    assert titles == ["Active customers, 2026-03: start to end", "Asset value (money a year), 2026-03: start to end"]
+    assert max(map(len, titles)) <= 50

@@ -63,7 +63,7 @@ def value_waterfall(row: pd.Series) -> go.Figure:
         [row.value_start, row.new_value, row.reactivation_value, row.expansion, -row.contraction,
          -row.churned_value, row.value_end],
         money, "yearly value (money a year)",
-        f"Asset value, {row.period}: yearly worth of active customers, start to end")
+        f"Asset value (money a year), {row.period}: start to end")
 
 
 def trend(movements: pd.DataFrame) -> go.Figure:
