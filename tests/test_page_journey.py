@@ -74,6 +74,10 @@ def sample_page(sample, monkeypatch):
 def test_march_shows_the_worked_losses(example):
     at = ok(example("2026-03").run())
     raw, shown = stage_table(at)
+    # a laptop shows about five columns: the page's question first, the goal (long text) last
+    assert list(raw.columns[:6]) == ["Stage", "Impact (customers)", "Gained (customers)", "Baseline gained (customers)",
+                                     "Lost (customers)", "Baseline lost (customers)"]
+    assert raw.columns[-1] == "Customer goal"
     assert list(raw["Stage"]) == ["Discover", "Buy", "Onboard", "Use", "Renew", "Unmapped"]
     assert raw.loc["Use", "Customer goal"] == "I want it to work when I need it."
     use, renew = raw.loc["Use"], raw.loc["Renew"]

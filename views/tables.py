@@ -22,22 +22,22 @@ NOT_ENOUGH = "not enough data"
 HELPED = "color: #1b5e20; background-color: #e8f5e9"
 HURT = "color: #b71c1c; background-color: #ffebee"
 
-STAGE_COLUMNS = {  # model column -> column shown
+STAGE_COLUMNS = {  # model column -> column shown, what the page is about first: a laptop shows about five
     "stage": "Stage",
-    "goal": "Customer goal",
+    "impact": "Impact (customers)",
+    "gained": "Gained (customers)",
+    "baseline_gained": "Baseline gained (customers)",
+    "lost": "Lost (customers)",
+    "baseline_lost": "Baseline lost (customers)",
+    "value_impact": "Value impact (a year)",
+    "gained_value": "Gained value (a year)",
+    "lost_value": "Lost value (a year)",
+    "net": "Net (customers)",
     "entered": "Entered (people)",
     "advanced": "Advanced (people)",
     "conversion": "Conversion (%)",
     "median_days_to_advance": "Median days to advance",
-    "gained": "Gained (customers)",
-    "gained_value": "Gained value (a year)",
-    "lost": "Lost (customers)",
-    "lost_value": "Lost value (a year)",
-    "net": "Net (customers)",
-    "baseline_gained": "Baseline gained (customers)",
-    "baseline_lost": "Baseline lost (customers)",
-    "impact": "Impact (customers)",
-    "value_impact": "Value impact (a year)",
+    "goal": "Customer goal",
 }
 
 DRIVER_COLUMNS = [
