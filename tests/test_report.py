@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+import plotly.io as pio
 import pytest
 
 from analytics import priorities
@@ -18,6 +21,7 @@ from tests.pages_helpers import shop_workspace
 from views import narrative
 from views.cards import cards
 from views.format import count, money
+from views.report import build_html
 
 
 class Page(HTMLParser):
@@ -117,6 +121,40 @@ def test_the_figures_are_the_models(closed, tmp_path):
     assert "These are associations, not proof of cause" in html
     assert "Ledgerly &lt;b&gt;&amp;&lt;/b&gt; Co: customer asset report, 2026-03" in html  # the name as text, not markup
     assert "churn window" in html and "trailing 365 days" in html
+
+
+def figure_layouts(html: str) -> dict[str, dict]:
+    """Each figure's layout as the report hands it to plotly.js, by the figure's name."""
+    decoder, out = json.JSONDecoder(), {}
+    for m in re.finditer(r'Plotly\.newPlot\(\s*"fig-(\w+)",\s*', html):
+        _, end = decoder.raw_decode(html, m.end())
+        out[m.group(1)], _ = decoder.raw_decode(html, end + re.match(r"\s*,\s*", html[end:]).end())
+    return out
+
+
+def test_the_figures_make_room_for_their_labels(closed, monkeypatch):
+    """The charts' margins are 10 px: only automargin keeps tick labels and axis titles inside the figure.
+    Inside the app (where the report is downloaded) plotly's default template is Streamlit's, which does
+    not turn automargin on: the report's figures must, and be the same as the command line's."""
+    import streamlit.elements.plotly_chart  # noqa: F401  registers the "streamlit" template
+
+    ws = closed
+    month = compute(ws, "Ledgerly <b>&</b> Co", Settings())
+    quarter = compute(ws, "Ledgerly <b>&</b> Co", Settings(grain="quarter"))
+    ws.close()
+    made = datetime(2026, 11, 1, tzinfo=UTC)
+    for res, period in ((month, "2026-10"), (quarter, "2026-Q3")):
+        monkeypatch.setattr(pio.templates, "default", "streamlit")
+        layouts = figure_layouts(build_html(res, "Ledgerly", period, made=made))
+        monkeypatch.setattr(pio.templates, "default", "plotly")
+        assert layouts == figure_layouts(build_html(res, "Ledgerly", period, made=made))  # as the command line's
+        assert set(layouts) == {"customers", "value", "trend"}
+        for name, layout in layouts.items():
+            axes = [k for k in layout if re.fullmatch(r"[xy]axis\d*", k)]
+            assert len(axes) == (3 if name == "trend" else 2)
+            for axis in axes:
+                assert layout[axis].get("automargin") is True, (period, name, axis)
+            assert layout["margin"] == {"l": 10, "r": 10, "t": 50, "b": 10}  # what automargin grows from
 
 
 def test_self_contained(closed, tmp_path):

@@ -23,8 +23,11 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
         height=height, margin=dict(l=10, r=10, t=50, b=10), font=FONT,
         plot_bgcolor="white", paper_bgcolor="white", showlegend=False,
     )
-    fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(gridcolor="#eceff1", zerolinecolor="#b0bec5")
+    # automargin: the margins grow to hold the tick labels and axis titles. Set here, not left to the
+    # template: plotly's default template sets it, Streamlit's (the default template inside the app,
+    # where the report is downloaded) does not, and with margins of 10 px the labels were cut off.
+    fig.update_xaxes(showgrid=False, automargin=True)
+    fig.update_yaxes(gridcolor="#eceff1", zerolinecolor="#b0bec5", automargin=True)
     return fig
 
 

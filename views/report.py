@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
 ]
 
 FIGURE_WIDTH = 700  # px: fits an A4 page's printable width
+REPORT_TEMPLATE = "plotly"
 
 CSS = """
 @page { size: A4; margin: 14mm 12mm; }
@@ -56,7 +57,9 @@ ul { margin: 4px 0 8px 18px; padding: 0; }
 
 
 def _figure(fig, name: str, height: int | None = None) -> str:
-    fig = fig.update_layout(width=FIGURE_WIDTH, **({"height": height} if height else {}))
+    # plotly's own template, whatever the process's default: inside Streamlit the default is Streamlit's,
+    # and the report downloaded from a page must be the same document as the command line's
+    fig = fig.update_layout(template=REPORT_TEMPLATE, width=FIGURE_WIDTH, **({"height": height} if height else {}))
     html = fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False,
                        config={"displayModeBar": False, "staticPlot": False}, div_id=f"fig-{name}")
     return f'<div class="figure" data-figure="{name}">{html}</div>'
