@@ -54,5 +54,5 @@ else:
         for s in sentences or [none]:
             column.markdown("- " + md(s))
 
-shown = [p for p in view.periods_shown()][-12:]
+shown = charts.trend_periods(res.periods, view.start, view.period)
 st.plotly_chart(charts.trend(res.movements[res.movements.period.isin(shown)]), width="stretch", key="trend")

@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
 import plotly.io as pio
@@ -17,7 +17,7 @@ from analytics.cli import main
 from analytics.model import Settings, compute
 from analytics.stagemap import load_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
-from tests.pages_helpers import shop_workspace
+from tests.pages_helpers import open_page, sample_workspace, shop_workspace
 from views import narrative
 from views.cards import cards
 from views.format import count, money
@@ -123,13 +123,19 @@ def test_the_figures_are_the_models(closed, tmp_path):
     assert "churn window" in html and "trailing 365 days" in html
 
 
-def figure_layouts(html: str) -> dict[str, dict]:
-    """Each figure's layout as the report hands it to plotly.js, by the figure's name."""
+def figures(html: str) -> dict[str, tuple[list, dict]]:
+    """Each figure's traces and layout as the report hands them to plotly.js, by the figure's name."""
     decoder, out = json.JSONDecoder(), {}
     for m in re.finditer(r'Plotly\.newPlot\(\s*"fig-(\w+)",\s*', html):
-        _, end = decoder.raw_decode(html, m.end())
-        out[m.group(1)], _ = decoder.raw_decode(html, end + re.match(r"\s*,\s*", html[end:]).end())
+        data, end = decoder.raw_decode(html, m.end())
+        layout, _ = decoder.raw_decode(html, end + re.match(r"\s*,\s*", html[end:]).end())
+        out[m.group(1)] = (data, layout)
     return out
+
+
+def figure_layouts(html: str) -> dict[str, dict]:
+    """Each figure's layout as the report hands it to plotly.js, by the figure's name."""
+    return {name: layout for name, (_, layout) in figures(html).items()}
 
 
 def test_the_figures_make_room_for_their_labels(closed, monkeypatch):
@@ -155,6 +161,32 @@ def test_the_figures_make_room_for_their_labels(closed, monkeypatch):
             for axis in axes:
                 assert layout[axis].get("automargin") is True, (period, name, axis)
             assert layout["margin"] == {"l": 10, "r": 10, "t": 50, "b": 10}  # what automargin grows from
+
+
+def test_the_trend_starts_where_the_pages_does(tmp_path, monkeypatch):
+    """From 2026-06-01 to 2026-10-31, month 2026-10: the Overview's trend shows the 5 months of the range,
+    and so does the report downloaded from it (it showed the 12 months up to 2026-10)."""
+    from ui.downloads import _html
+    from ui.state import View
+
+    path = sample_workspace(tmp_path)
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
+    at = open_page("overview", **{"from": "2026-06-01", "to": "2026-10-31", "period": "2026-10"}).run()
+    assert not at.exception
+    (page,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-trend")]
+    months = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    assert page["data"][0]["x"] == months
+    assert page["layout"]["title"]["text"].endswith("last 5")
+    ws = Workspace(path, seed_sample=False)
+    try:
+        view = View(ws.dataset("Sample"), compute(ws, "Sample", Settings(as_of=date(2026, 10, 31))), "2026-10",
+                    date(2026, 6, 1))
+        data, layout = figures(_html(view))["trend"]
+    finally:
+        ws.close()
+    assert data[0]["x"] == data[1]["x"] == months
+    assert layout["title"]["text"] == page["layout"]["title"]["text"]
+    assert data[0]["y"] == page["data"][0]["y"]
 
 
 def test_self_contained(closed, tmp_path):

@@ -18,7 +18,7 @@ from views.report import build_html, html_to_pdf
 
 def _html(view: View) -> str:
     plan = priorities.load_plan(workspace(), view.dataset.name, view.period) if view.grain == "quarter" else None
-    return build_html(view.results, view.dataset.name, view.period, plan=plan)
+    return build_html(view.results, view.dataset.name, view.period, plan=plan, start=view.start)
 
 
 def _pdf(view: View) -> bytes:

@@ -16,7 +16,7 @@ segment of one dataset means nothing for another.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import streamlit as st
 
@@ -24,6 +24,7 @@ from analytics.errors import JourneyLedgerError
 from analytics.model import Results, Settings, compute
 from analytics.workspace import Dataset, Workspace, default_path
 from ui.format import md
+from views import charts
 
 ALL = "All customers"
 GRAINS = {"month": "Month", "quarter": "Quarter"}
@@ -142,9 +143,7 @@ class View:
 
     def periods_shown(self) -> list[str]:
         """The periods from the start of the date range up to the chosen period."""
-        p = self.results.periods
-        shown = p[(p["b"] > datetime.combine(self.start, datetime.min.time())) & (p["period"] <= self.period)]
-        return list(shown["period"])
+        return charts.periods_from(self.results.periods, self.start, self.period)
 
 
 def stop_without_stages(view: View, consequence: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from datetime import date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -67,6 +68,24 @@ def value_waterfall(row: pd.Series) -> go.Figure:
          -row.churned_value, row.value_end],
         money, "yearly value (money a year)",
         f"Asset value (money a year), {row.period}: start to end")
+
+
+TREND_PERIODS = 12  # the Overview's and the report's trend: the last 12 periods at most
+
+
+def periods_from(periods: pd.DataFrame, start: date | None, period: str) -> list[str]:
+    """The periods (of the model's ``periods`` table) from the one holding ``start`` (the first day of
+    the sidebar's date range; the data's first period when None) up to and including ``period``."""
+    shown = periods[periods["period"] <= period]
+    if start is not None:
+        shown = shown[shown["b"] > datetime.combine(start, datetime.min.time())]
+    return list(shown["period"])
+
+
+def trend_periods(periods: pd.DataFrame, start: date | None, period: str) -> list[str]:
+    """The periods of the trend chart, on the Overview and in the report: :func:`periods_from`, the
+    last :data:`TREND_PERIODS` of them."""
+    return periods_from(periods, start, period)[-TREND_PERIODS:]
 
 
 def trend(movements: pd.DataFrame) -> go.Figure:

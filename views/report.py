@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 
@@ -127,8 +127,11 @@ def plan_table(res: Results, quarter: str, plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | None = None,
-               made: datetime | None = None) -> str:
-    """The whole report as one HTML document (plotly.js inline, nothing fetched)."""
+               made: datetime | None = None, start: date | None = None) -> str:
+    """The whole report as one HTML document (plotly.js inline, nothing fetched).
+
+    ``start``: the first day of the date range (the sidebar's), where the trend starts, as on the
+    Overview page; None for the data's first day."""
     made = made or datetime.now(UTC)
     grain = res.settings.grain
     row = res.movements.set_index("period", drop=False).loc[period]
@@ -152,9 +155,8 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
         f"<li>{escape(s)}</li>" for s in narrative.movement_sentences(row)) + "</ul>")
     parts.append(_figure(charts.customer_waterfall(row), "customers", 330))
     parts.append(_figure(charts.value_waterfall(row), "value", 330))
-    periods = list(res.movements.period)
-    last12 = periods[max(0, periods.index(period) - 11): periods.index(period) + 1]
-    parts.append(_figure(charts.trend(res.movements[res.movements.period.isin(last12)]), "trend", 360))
+    shown = charts.trend_periods(res.periods, start, period)
+    parts.append(_figure(charts.trend(res.movements[res.movements.period.isin(shown)]), "trend", 360))
     hurt, helped = narrative.stage_sentences(res.stages[res.stages.period == period], res.settings.baseline, grain)
     parts.append('<section class="keep"><h2>Where the asset was won and lost</h2>')
     parts.append(_table(stage_summary(res, period), ("Stage",), "stages") + "</section>")
