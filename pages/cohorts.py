@@ -9,7 +9,7 @@ from ui.format import md
 from ui.state import ALL, dataset_version, results, sidebar, workspace
 from views import charts
 from views import prioritise as tables
-from views.format import money
+from views.format import money, signed
 
 st.title("Cohorts and segments")
 view = sidebar(workspace())
@@ -57,7 +57,7 @@ if worst:
     for w in worst:
         st.markdown(
             f"- {md(w['segment'])}: {md(w['stage'])}, impact {w['impact']:+.1f} customers "
-            f"({'+' if w['value_impact'] >= 0 else '-'}{money(abs(w['value_impact']))} a year) against its baseline "
+            f"({signed(w['value_impact'], money)} a year) against its baseline "
             f"({w['gained']} gained, {w['lost']} lost)."
         )
 elif not tables.has_baseline(per_segment, view.period):

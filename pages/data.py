@@ -16,7 +16,7 @@ from analytics.stagemap import DEFAULT_STAGE_MAP, parse_stage_map, stage_map_fro
 from ui.format import count_columns, day, md, when
 from ui.report import render_report
 from ui.state import choose_dataset, dataset_version, preview_results, results, workspace
-from views.format import count, money
+from views.format import count, money, signed
 
 NOT_MAPPED = "(not mapped)"
 CONSTANT = "(the same value on every row)"
@@ -125,7 +125,7 @@ def preview_effect(ds, edited) -> None:
 
 def delta_text(d, fmt=None) -> str | None:
     fmt = fmt or count
-    return None if not d else ("+" if d > 0 else "-") + fmt(abs(d))
+    return None if not d else signed(d, fmt)
 
 
 # ---- the datasets in the workspace ----------------------------------------------------------

@@ -210,6 +210,39 @@ def test_quarter_report_carries_the_plan(closed, tmp_path):
     assert "&lt;script&gt;fix&lt;/script&gt;" in html and "<script>fix" not in html
 
 
+MONEY = re.compile(r"[+-]?\d{1,3}(,\d{3})*|[+-]?\d+\.\d\d M")  # whole units, or millions
+
+
+def test_money_is_whole_in_the_report_and_the_pack(closed, tmp_path):
+    """Amounts under 1,000 kept their cents (Use's value impact "+628.00", the plan's Buy "-9.67" where the
+    Prioritise page and the meeting's Markdown read -10): every amount is whole, millions as "2.60 M"."""
+    ws = closed
+    priorities.save_plan(ws, "Ledgerly <b>&</b> Co", "2026-Q3", [{"stage": "Buy", "owner": "Ana"}])
+    quarter = compute(ws, "Ledgerly <b>&</b> Co", Settings(grain="quarter"))
+    saved = priorities.load_plan(ws, "Ledgerly <b>&</b> Co", "2026-Q3")
+    ws.close()
+    _, month = report(ws, tmp_path, "2026-10")
+    stages = {r[0]: r for r in month.tables["stages"][1:]}
+    assert stages["Use"][6] == "+628"  # the model's 627.996667
+    assert stages["Advocate"][6] == "-29" and stages["Buy"][2] == "100,005"  # 100,004.68
+    assert month.cards["Asset value (a year)"]["value"] == "2.60 M"
+    for name in ("stages", "drivers"):
+        header, *rows = month.tables[name]
+        for column, title in enumerate(header):
+            if "(a year)" in title:
+                assert all(MONEY.fullmatch(r[column]) for r in rows), (name, title, [r[column] for r in rows])
+    _, pack = report(ws, tmp_path, "2026-Q3")
+    plan = {r[1]: r for r in pack.tables["plan"][1:]}
+    assert plan["Buy"][3] == "-10"  # the model's -9.67, as the page's %,.0f column shows it
+    assert plan["Onboard"][3] == "+866"
+    ranked = priorities.ranking(quarter, "2026-Q3")
+    markdown = priorities.to_markdown(priorities.with_plan(ranked, saved), "L", "2026-Q3")
+    buy = next(line for line in markdown.splitlines() if line.startswith("| ") and "| Buy |" in line)
+    assert "(-10)" in buy
+    for r in pack.tables["plan"][1:]:
+        assert MONEY.fullmatch(r[3]) or r[3] == "-", r
+
+
 @pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("chromium"),
                     reason="pdftotext and chromium come with bash scripts/test.sh")
 def test_pdf_pages_and_text(closed, tmp_path):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from views.format import count, money, percent
+from views.format import count, money, percent, signed
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,7 @@ class Card:
 def _delta(now, before, fmt) -> str | None:
     if before is None or now is None:
         return None
-    d = now - before
-    return ("+" if d > 0 else "-" if d < 0 else "") + fmt(abs(d))
+    return signed(now - before, fmt)
 
 
 def churn_rate(row: pd.Series) -> float | None:

@@ -18,23 +18,26 @@ def count(x, unit: str = "") -> str:
 
 
 def money(x) -> str:
-    """Money without a currency sign (exports rarely say which): 980, 18,300, 2.41 M."""
+    """Money in whole units, without a currency sign (exports rarely say which): 980, 18,300, 2.41 M.
+
+    Whole at every size (869.48 reads 869, 0.30 reads 0), rounded as the tables and the Markdown of the
+    meeting round (Python's round): the pages, the report and the pack compare amounts, they do not
+    audit cents. The CSV exports keep the full precision."""
     if _missing(x):
         return "-"
-    sign = "-" if x < 0 else ""
-    x = abs(float(x))
-    if x >= 1_000_000:
-        return f"{sign}{x / 1_000_000:,.2f} M"
-    if x >= 1_000:
-        return f"{sign}{x:,.0f}"
-    return f"{sign}{x:,.0f}" if x == int(x) else f"{sign}{x:,.2f}"
+    n = round(float(x))
+    if abs(n) >= 1_000_000:
+        return f"{'-' if x < 0 else ''}{abs(float(x)) / 1_000_000:,.2f} M"
+    return f"{n:,}"
 
 
 def signed(x, fmt=count) -> str:
-    """+12 / -3 / 0, with the given formatter."""
+    """+12 / -3 / 0, with the given formatter; no sign when what is shown is zero (0.3 as money: 0)."""
     if _missing(x):
         return "-"
     text = fmt(abs(x))
+    if not any(ch in "123456789" for ch in text):
+        return text
     return ("+" if x > 0 else "-" if x < 0 else "") + text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from views.format import count, money, percent
+from views.format import count, money, percent, signed
 
 GRAIN_WORD = {"month": "month", "quarter": "quarter"}
 
@@ -42,7 +42,7 @@ def movement_sentences(row: pd.Series) -> list[str]:
         out.append(f"Customers who stayed spent {money(row.expansion)} a year more and {money(row.contraction)} less.")
     net = gained - row.churned
     out.append(f"Net change: {'+' if net >= 0 else '-'}{count(abs(net))} customers, "
-               f"{'+' if row.value_end >= row.value_start else '-'}{money(abs(row.value_end - row.value_start))} a year.")
+               f"{signed(row.value_end - row.value_start, money)} a year.")
     return out
 
 

@@ -35,7 +35,7 @@ def _signed_one_decimal(x) -> str:
 
 
 def _signed_money(x) -> str:
-    return "-" if _missing(x) else signed(round(float(x), 2), money)
+    return "-" if _missing(x) else signed(float(x), money)
 
 
 # ---- Cohorts and segments ----------------------------------------------------------------------

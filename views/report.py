@@ -22,7 +22,7 @@ from analytics import priorities
 from analytics.model import Results
 from views import charts, narrative
 from views.cards import cards
-from views.format import count, money
+from views.format import count, money, signed
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -77,9 +77,7 @@ def _table(df: pd.DataFrame, text_columns: tuple[str, ...] = (), name: str = "")
 
 
 def _signed(x: float, fmt=lambda v: f"{v:.1f}") -> str:
-    if pd.isna(x):
-        return "-"
-    return ("+" if x > 0 else "-" if x < 0 else "") + fmt(abs(x))
+    return "-" if pd.isna(x) else signed(x, fmt)
 
 
 def stage_summary(res: Results, period: str) -> pd.DataFrame:

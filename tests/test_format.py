@@ -1,0 +1,27 @@
+"""How numbers read: money in whole units at every size, signs only on what is not zero."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from views.format import money, signed
+
+
+@pytest.mark.parametrize(("amount", "shown"), [
+    (869.48, "869"), (-869.48, "-869"), (882.72, "883"), (628.0, "628"), (-9.67, "-10"),
+    (0.3, "0"), (-0.3, "0"), (0, "0"), (18_300.4, "18,300"), (999.6, "1,000"),
+    (2_603_121.78, "2.60 M"), (-2_412_345, "-2.41 M"), (None, "-"), (math.nan, "-"),
+])
+def test_money_is_whole_at_every_size(amount, shown):
+    assert money(amount) == shown
+
+
+def test_a_signed_amount_that_reads_zero_has_no_sign():
+    assert signed(627.996667, money) == "+628"
+    assert signed(-9.67, money) == "-10"
+    assert signed(0.3, money) == signed(-0.3, money) == "0"
+    assert signed(1_303.33, money) == "+1,303"
+    assert signed(0.04, lambda v: f"{v:.1f}") == "0.0"
+    assert signed(-3) == "-3"
