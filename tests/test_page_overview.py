@@ -42,7 +42,8 @@ def test_example_defaults_to_the_latest_complete_month(tmp_path, monkeypatch):
         "Revenue in period": ("120", "-30"),
     }
     page = texts(at)
-    assert "In 2026-03 the customer asset shrank by 100.0% to 0 customers worth 0 a year." in page
+    assert ("In 2026-03 the customer asset's yearly value shrank by 100.0% to 0 a year, with no active customers "
+            "(-100.0%, 3 fewer).") in page
     assert "- Use lost 2 customers worth 130 a year, 2 more than its 3-month baseline." in page
     assert "- Buy gained nobody, 1.5 fewer than its 3-month baseline." in page
     assert "- No stage did better than its baseline." in page

@@ -224,6 +224,9 @@ def test_money_is_whole_in_the_report_and_the_pack(closed, tmp_path):
     _, month = report(ws, tmp_path, "2026-10")
     stages = {r[0]: r for r in month.tables["stages"][1:]}
     assert stages["Use"][6] == "+628"  # the model's 627.996667
+    # the value grew by 7.8%, the customers by 4.2%: each says its own
+    assert month.headline == ("In 2026-10 the customer asset's yearly value grew by 7.8% to 2.60 M a year, "
+                              "with 2,129 active customers (+4.2%, 86 more).")
     assert stages["Advocate"][6] == "-29" and stages["Buy"][2] == "100,005"  # 100,004.68
     assert month.cards["Asset value (a year)"]["value"] == "2.60 M"
     for name in ("stages", "drivers"):
@@ -255,7 +258,7 @@ def test_pdf_pages_and_text(closed, tmp_path):
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert 3 <= pages <= 6
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
-    for words in ["customer asset report, 2026-Q2", "In 2026-Q2 the customer asset grew", "Where the asset was won and lost",
+    for words in ["customer asset report, 2026-Q2", "In 2026-Q2 the customer asset's yearly value grew", "Where the asset was won and lost",
                   "Touchpoints that go with losing customers", "Which stage to fix first", "Definitions"]:
         assert words in text
     # page breaks fall between blocks: each page starts with a heading, a chart title or a table, not mid-row

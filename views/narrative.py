@@ -13,14 +13,31 @@ def _change(new: float, old: float) -> float | None:
     return None if not old else (new - old) / abs(old)
 
 
+def _active(start, end) -> str:
+    """'2,129 active customers (+4.2%, 86 more)': the customers at the end and their change over the period."""
+    who = "no active customers" if end == 0 else f"{count(end)} active customer{'' if end == 1 else 's'}"
+    diff = end - start
+    if start == 0:
+        change = "none at the start"
+    elif diff == 0:
+        change = "as many as at the start"
+    else:
+        change = (f"{'+' if diff > 0 else '-'}{percent(abs(diff) / start)}, "
+                  f"{count(abs(diff))} {'more' if diff > 0 else 'fewer'}")
+    return f"{who} ({change})"
+
+
 def headline(row: pd.Series) -> str:
-    """One sentence: how the asset changed in the period and where it ended."""
+    """One sentence: how the asset's yearly value changed in the period and where it ended, then the
+    active customers and their own change (the two grow at different rates: each says its own)."""
+    if not (row.customers_start or row.customers_end or row.value_start or row.value_end):
+        return f"There were no active customers at the start or end of {row.period}."
     rel = _change(row.value_end, row.value_start)
     verb = "grew" if row.value_end > row.value_start else "shrank" if row.value_end < row.value_start else "held"
     by = f" by {percent(abs(rel))}" if rel is not None and verb != "held" else ""
     return (
-        f"In {row.period} the customer asset {verb}{by} to {count(row.customers_end, 'customers')} "
-        f"worth {money(row.value_end)} a year."
+        f"In {row.period} the customer asset's yearly value {verb}{by} {'at' if verb == 'held' else 'to'} "
+        f"{money(row.value_end)} a year, with {_active(row.customers_start, row.customers_end)}."
     )
 
 

@@ -1,0 +1,36 @@
+"""The sentences of the Overview and the report, from hand-made rows: what they say and in which words."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from views import narrative
+
+
+def movement(period="2026-10", **numbers) -> pd.Series:
+    row = dict(period=period, customers_start=0, new=0, reactivated=0, churned=0, customers_end=0, value_start=0.0,
+               new_value=0.0, reactivation_value=0.0, expansion=0.0, contraction=0.0, churned_value=0.0,
+               value_end=0.0, revenue=0.0)
+    return pd.Series({**row, **numbers})
+
+
+def test_the_headline_says_what_grew_by_how_much():
+    """The sample's 2026-10: the value grew 7.8% and the customers 4.2%; it read as if the asset (customers
+    and value) grew by 7.8%."""
+    row = movement(customers_start=2043, customers_end=2129, value_start=2_414_618.80, value_end=2_603_121.78)
+    assert narrative.headline(row) == ("In 2026-10 the customer asset's yearly value grew by 7.8% to 2.60 M a year, "
+                                       "with 2,129 active customers (+4.2%, 86 more).")
+    row = movement(customers_start=3, customers_end=0, value_start=330.0, value_end=0.0, period="2026-03")
+    assert narrative.headline(row) == ("In 2026-03 the customer asset's yearly value shrank by 100.0% to 0 a year, "
+                                       "with no active customers (-100.0%, 3 fewer).")
+    row = movement(customers_start=0, customers_end=1, value_start=0.0, value_end=180.0, period="2026-01")
+    assert narrative.headline(row) == ("In 2026-01 the customer asset's yearly value grew to 180 a year, "
+                                       "with 1 active customer (none at the start).")
+    row = movement(customers_start=2, customers_end=2, value_start=180.0, value_end=180.0, period="2026-Q2")
+    assert narrative.headline(row) == ("In 2026-Q2 the customer asset's yearly value held at 180 a year, "
+                                       "with 2 active customers (as many as at the start).")
+
+
+def test_an_empty_period_says_so_plainly():
+    """It read "the customer asset held to 0 customers worth 0 a year"."""
+    assert narrative.headline(movement(period="2026-Q1")) == "There were no active customers at the start or end of 2026-Q1."
