@@ -7,6 +7,7 @@ import streamlit as st
 from ui.format import md
 from ui.state import sidebar, workspace
 from views import charts, narrative, tables
+from views.format import plural
 
 st.title("Journey: where the asset was won and lost")
 view = sidebar(workspace())
@@ -30,7 +31,7 @@ st.dataframe(
 )
 st.caption(
     f"Impact = (gained - baseline gained) - (lost - baseline lost): above 0 the stage helped the asset this {grain} "
-    f"(green), below 0 it hurt (red), against the mean of the previous {k} {grain}s (fewer at the start of the data). "
+    f"(green), below 0 it hurt (red), against the mean of the previous {plural(k, grain)} (fewer at the start of the data). "
     "Value impact is the same in yearly value. Entered: people whose first event in the stage falls in the "
     f"{grain}; advanced: those of them with a later event in a later stage (none after the last stage), up to the "
     "as-of date, so the latest periods show less advancement: their people have had less time. "

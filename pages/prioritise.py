@@ -12,6 +12,7 @@ from ui.format import COUNT_FORMAT, md
 from ui.state import sidebar, stop_without_stages, workspace
 from views import charts
 from views import prioritise as tables
+from views.format import plural
 
 RANK_BY = {"value": "Value lost beyond baseline", "customers": "Customers lost beyond baseline"}
 
@@ -98,7 +99,7 @@ if st.button("Save plan", key="save_plan", type="primary"):
     except JourneyLedgerError as exc:
         st.error(md(exc))
     else:
-        st.success(f"Plan for {quarter} saved: {stored} stages with an owner, effort or notes.")
+        st.success(f"Plan for {quarter} saved: {plural(stored, 'stage')} with an owner, effort or notes.")
 
 final = priorities.with_plan(ranked, edited)
 left, right = st.columns(2)

@@ -31,6 +31,24 @@ def test_the_headline_says_what_grew_by_how_much():
                                        "with 2 active customers (as many as at the start).")
 
 
+def test_one_customer_is_one_customer():
+    """It read "1 new customers brought 50 a year"."""
+    row = movement(customers_start=2, new=1, reactivated=1, churned=1, customers_end=3, value_start=200.0,
+                   new_value=50.0, reactivation_value=20.0, churned_value=30.0, value_end=240.0)
+    assert narrative.movement_sentences(row) == [
+        "1 new customer brought 50 a year and 1 won back brought 20.",
+        "1 customer worth 30 a year was lost, 50.0% of those active at the start.",
+        "Net change: +1 customer, +40 a year.",
+    ]
+    row = movement(customers_start=40, new=2, churned=3, customers_end=39, value_start=4000.0, new_value=120.0,
+                   churned_value=300.0, value_end=3820.0)
+    assert narrative.movement_sentences(row) == [
+        "2 new customers brought 120 a year.",
+        "3 customers worth 300 a year were lost, 7.5% of those active at the start.",
+        "Net change: -1 customer, -180 a year.",
+    ]
+
+
 def test_an_empty_period_says_so_plainly():
     """It read "the customer asset held to 0 customers worth 0 a year"."""
     assert narrative.headline(movement(period="2026-Q1")) == "There were no active customers at the start or end of 2026-Q1."

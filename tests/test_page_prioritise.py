@@ -4,6 +4,7 @@ the downloads."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import pandas as pd
@@ -108,7 +109,7 @@ def test_edit_save_reopen_and_download(page, sample, downloads):
     }
     at.button(key="save_plan").click().run()
     ok(at)
-    assert [s.value for s in at.success] == ["Plan for 2026-Q2 saved: 1 stages with an owner, effort or notes."]
+    assert [s.value for s in at.success] == ["Plan for 2026-Q2 saved: 1 stage with an owner, effort or notes."]
 
     # downloads: the CSV is formula-safe, the Markdown holds the table
     csv = pd.read_csv(io.StringIO(downloads["priorities-2026-Q2.csv"].decode()))
@@ -151,6 +152,18 @@ def test_empty_states_are_explained(page):
     at = page(period="2026-Q4").run()  # so far: every stage lost less value than its baseline
     ok(at)
     assert [i.value for i in at.info] == ["No stage lost more than its baseline in 2026-Q4: nothing stands out to fix this quarter."]
+
+
+def test_one_quarter_is_one_quarter(page):
+    """The first quarter's trend covers 1 quarter: its title read "last 1 quarters"."""
+    at = page(period="2024-Q4").run()
+    ok(at)
+    (chart,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-trend")]
+    assert chart["layout"]["title"]["text"] == ("Value lost beyond baseline, last 1 quarter "
+                                                "(money a year; above 0: more than usual)")
+    at = page(period="2025-Q1").run()
+    (chart,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-trend")]
+    assert chart["layout"]["title"]["text"].startswith("Value lost beyond baseline, last 2 quarters (")
 
 
 def test_a_dataset_without_stages_is_told_to_add_them(tmp_path, monkeypatch):

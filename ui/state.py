@@ -25,6 +25,7 @@ from analytics.model import Results, Settings, compute
 from analytics.workspace import Dataset, Workspace, default_path
 from ui.format import md
 from views import charts
+from views.format import plural
 
 ALL = "All customers"
 GRAINS = {"month": "Month", "quarter": "Quarter"}
@@ -206,7 +207,7 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
     )
     st.sidebar.caption(
         f"As of {res.settings.as_of:%Y-%m-%d %H:%M} UTC. A customer is lost after "
-        f"{res.settings.churn_after_days} days without a payment or at a churn event."
+        f"{plural(res.settings.churn_after_days, 'day')} without a payment or at a churn event."
     )
     return View(dataset=ds, results=res, period=period, start=start)
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from views.format import count, money, signed
+from views.format import count, money, plural, signed
 
 GAIN = "#2e7d32"
 LOSS = "#c62828"
@@ -280,7 +280,7 @@ def priority_trend(ranked: pd.DataFrame, periods: list[str]) -> go.Figure:
     never lost anything in these quarters are left out; the top-ranked stage is drawn thickest."""
     import html  # plotly reads tags in trace names: stage names are user text
 
-    title = f"Value lost beyond baseline, last {len(periods)} quarters (money a year; above 0: more than usual)"
+    title = f"Value lost beyond baseline, last {plural(len(periods), 'quarter')} (money a year; above 0: more than usual)"
     rows = [r for _, r in ranked.iterrows() if any(not pd.isna(v) and round(v, 2) != 0 for v in r["trend"])]
     if not periods or not rows:
         return _empty(title, "Nothing lost beyond a baseline in these quarters (the first quarter has no baseline).")

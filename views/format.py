@@ -17,6 +17,11 @@ def count(x, unit: str = "") -> str:
     return f"{s} {unit}".strip()
 
 
+def plural(n, noun: str, nouns: str | None = None) -> str:
+    """The count with its noun in the right number: '1 customer', '2,043 customers', '0 quarters'."""
+    return f"{count(n)} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def money(x) -> str:
     """Money in whole units, without a currency sign (exports rarely say which): 980, 18,300, 2.41 M.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from views.format import count, money, percent, signed
+from views.format import count, money, percent, plural, signed
 
 GRAIN_WORD = {"month": "month", "quarter": "quarter"}
 
@@ -15,7 +15,7 @@ def _change(new: float, old: float) -> float | None:
 
 def _active(start, end) -> str:
     """'2,129 active customers (+4.2%, 86 more)': the customers at the end and their change over the period."""
-    who = "no active customers" if end == 0 else f"{count(end)} active customer{'' if end == 1 else 's'}"
+    who = "no active customers" if end == 0 else plural(end, "active customer")
     diff = end - start
     if start == 0:
         change = "none at the start"
@@ -46,26 +46,27 @@ def movement_sentences(row: pd.Series) -> list[str]:
     out = []
     gained = row.new + row.reactivated
     out.append(
-        f"{count(row.new)} new customers brought {money(row.new_value)} a year"
+        f"{plural(row.new, 'new customer')} brought {money(row.new_value)} a year"
         + (f" and {count(row.reactivated)} won back brought {money(row.reactivation_value)}" if row.reactivated else "")
         + "."
     )
     if row.churned:
-        out.append(f"{count(row.churned)} customers worth {money(row.churned_value)} a year were lost"
+        out.append(f"{plural(row.churned, 'customer')} worth {money(row.churned_value)} a year "
+                   f"{'was' if row.churned == 1 else 'were'} lost"
                    + (f", {percent(row.churned / row.customers_start)} of those active at the start." if row.customers_start else "."))
     else:
         out.append("No customers were lost in this period.")
     if row.expansion or row.contraction:
         out.append(f"Customers who stayed spent {money(row.expansion)} a year more and {money(row.contraction)} less.")
     net = gained - row.churned
-    out.append(f"Net change: {'+' if net >= 0 else '-'}{count(abs(net))} customers, "
+    out.append(f"Net change: {'+' if net >= 0 else '-'}{plural(abs(net), 'customer')}, "
                f"{signed(row.value_end - row.value_start, money)} a year.")
     return out
 
 
 def customers(n) -> str:
     """'1 customer', '41 customers', 'nobody'."""
-    return "nobody" if n == 0 else f"{count(n)} customer{'' if n == 1 else 's'}"
+    return "nobody" if n == 0 else plural(n, "customer")
 
 
 def _amount(x: float) -> str:

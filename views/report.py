@@ -22,7 +22,7 @@ from analytics import priorities
 from analytics.model import Results
 from views import charts, narrative
 from views.cards import cards
-from views.format import count, money, signed
+from views.format import count, money, plural, signed
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -184,10 +184,10 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
     parts.append(
         '<h2>Definitions</h2><p class="note keep">'
         f"A customer is active from their first payment; each payment keeps them active for "
-        f"{res.settings.churn_after_days} days (the churn window), and a churn event ends it. The asset value is, for "
+        f"{plural(res.settings.churn_after_days, 'day')} (the churn window), and a churn event ends it. The asset value is, for "
         "the active customers, their revenue over the trailing 365 days: the asset's yearly worth. Lost customers are "
         "attributed to the stage of their last event before the loss, gained ones to the stage of the payment that "
-        f"brought them. A stage's baseline is the mean of its previous {res.settings.baseline} {grain}s; impact = "
+        f"brought them. A stage's baseline is the mean of its previous {plural(res.settings.baseline, grain)}; impact = "
         "(gained - baseline gained) - (lost - baseline lost). Periods are calendar "
         f"{grain}s in UTC; data as of {res.settings.as_of:%Y-%m-%d %H:%M} UTC. Churn rate = customers lost / customers "
         f"active at the start of the {grain}. Money is in the currency of the export.</p>"
