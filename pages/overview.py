@@ -41,12 +41,13 @@ for sentence in narrative.movement_sentences(row):
     st.markdown("- " + md(sentence))
 
 period_stages = res.stages[res.stages.period == view.period]
-hurt, helped = narrative.stage_sentences(period_stages, res.settings.baseline, view.grain)
+baseline = narrative.baseline_periods(list(res.periods.period), view.period, res.settings.baseline)
+hurt, helped = narrative.stage_sentences(period_stages, baseline, view.grain)
 blocks = [
     ("**Stages that hurt most** (against their own baseline)", hurt, "No stage did worse than its baseline."),
     ("**Stages that helped most**", helped, "No stage did better than its baseline."),
 ]
-if note := narrative.without_stages(res.stage_names):
+if note := narrative.without_stages(res.stage_names) or narrative.without_baseline(view.period, view.grain, baseline):
     st.info(note)
 else:
     for column, (title, sentences, none) in zip(st.columns(2), blocks, strict=True):

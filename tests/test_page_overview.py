@@ -44,8 +44,9 @@ def test_example_defaults_to_the_latest_complete_month(tmp_path, monkeypatch):
     page = texts(at)
     assert ("In 2026-03 the customer asset's yearly value shrank by 100.0% to 0 a year, with no active customers "
             "(-100.0%, 3 fewer).") in page
-    assert "- Use lost 2 customers worth 130 a year, 2 more than its 3-month baseline." in page
-    assert "- Buy gained nobody, 1.5 fewer than its 3-month baseline." in page
+    # March's baseline is January and February: 2 months of data before it, not 3
+    assert "- Use lost 2 customers worth 130 a year, 2 more than its 2-month baseline." in page
+    assert "- Buy gained nobody, 1.5 fewer than its 2-month baseline." in page
     assert "- No stage did better than its baseline." in page
 
 
@@ -59,6 +60,20 @@ def test_example_other_period_from_the_sidebar(tmp_path, monkeypatch):
     assert cards["Active customers"] == ("3", "+1")
     assert cards["Asset value (a year)"] == ("330", "+150")
     assert cards["Churn rate"] == ("0.0%", "")  # no change shown: nobody was active at the start of January
+
+
+def test_the_baseline_says_how_many_months_it_covers(tmp_path, monkeypatch):
+    """DOMAIN.md: the baseline is the mean of the previous k periods present in the data, fewer at the start,
+    none for the first. February's covers January alone; January has none, and no baseline sentence."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(example_workspace(tmp_path)))
+    at = open_page("overview", period="2026-02").run()
+    assert not at.exception
+    assert "- Buy gained 1 customer worth 50 a year, 1 fewer than its 1-month baseline." in texts(at)
+    at = open_page("overview", period="2026-01").run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [
+        "2026-01 is the first month of the data: there is no baseline to compare the stages with yet."]
+    assert not [t for t in texts(at) if "than its baseline" in t or "-month baseline" in t]
 
 
 def test_a_link_opens_its_view(tmp_path, monkeypatch):

@@ -277,6 +277,20 @@ def test_bad_requests_are_refused_with_a_sentence(closed, tmp_path, capsys):
     assert "can be written as .html or .pdf" in capsys.readouterr().err
 
 
+def test_the_first_month_has_no_baseline_sentence(closed, tmp_path):
+    """The data's first month has no baseline: the report says so instead of "No stage did worse than its
+    baseline"; the second month's baseline is 1 month, not 3."""
+    ws = closed
+    ws.close()
+    html, _ = report(ws, tmp_path, "2024-11")
+    assert "2024-11 is the first month of the data: there is no baseline to compare the stages with yet." in html
+    assert "than its baseline" not in html and "-month baseline" not in html
+    html, _ = report(ws, tmp_path, "2024-12")
+    assert set(re.findall(r"\d+-month baseline", html)) == {"1-month baseline"}
+    html, _ = report(ws, tmp_path, "2026-10")
+    assert "3-month baseline" in html and "(fewer at the start of the data, none in its first period)" in html
+
+
 def test_a_dataset_without_stages_says_so(tmp_path):
     out = tmp_path / "shop.html"
     path = shop_workspace(tmp_path)

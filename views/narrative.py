@@ -73,8 +73,25 @@ def _amount(x: float) -> str:
     return f"{abs(x):,.0f}" if abs(x - round(x)) < 0.05 else f"{abs(x):,.1f}"
 
 
+def baseline_periods(periods: list[str], period: str, k: int) -> int:
+    """How many periods the baseline of ``period`` covers: the previous ``k`` present in the data, fewer
+    at the start of the data, none for the first period (``periods``: every period of the results)."""
+    return min(k, periods.index(period))
+
+
+def without_baseline(period: str, grain: str, baseline: int) -> str | None:
+    """What to say instead of the stages that hurt and helped in the data's first period (a baseline of
+    no period); ``None`` when there is a baseline."""
+    if baseline:
+        return None
+    return (f"{period} is the first {GRAIN_WORD.get(grain, grain)} of the data: there is no baseline to compare "
+            "the stages with yet.")
+
+
 def stage_sentence(r, baseline: int, grain: str) -> str:
-    """'Onboard lost 41 customers worth 18,300 a year, 23 more than its 3-month baseline.'"""
+    """'Onboard lost 41 customers worth 18,300 a year, 23 more than its 3-month baseline.'
+
+    ``baseline``: the number of periods the baseline covers (:func:`baseline_periods`)."""
     unit = f"its {baseline}-{GRAIN_WORD.get(grain, grain)} baseline"
     parts = []
     for verb, n, value, base in (("lost", r.lost, r.lost_value, r.baseline_lost),
@@ -90,7 +107,8 @@ def stage_sentence(r, baseline: int, grain: str) -> str:
 
 
 def stage_sentences(period_stages: pd.DataFrame, baseline: int, grain: str, top: int = 2) -> tuple[list[str], list[str]]:
-    """The stages that hurt most and helped most against their baseline (by impact, then value)."""
+    """The stages that hurt most and helped most against their baseline (by impact, then value);
+    ``baseline``: the number of periods it covers (:func:`baseline_periods`)."""
     rows = period_stages.dropna(subset=["impact"])
     hurt = rows[rows.impact < 0].sort_values(["impact", "value_impact"]).head(top)
     helped = rows[rows.impact > 0].sort_values(["impact", "value_impact"], ascending=False).head(top)

@@ -155,10 +155,11 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
     parts.append(_figure(charts.value_waterfall(row), "value", 330))
     shown = charts.trend_periods(res.periods, start, period)
     parts.append(_figure(charts.trend(res.movements[res.movements.period.isin(shown)]), "trend", 360))
-    hurt, helped = narrative.stage_sentences(res.stages[res.stages.period == period], res.settings.baseline, grain)
+    baseline = narrative.baseline_periods(list(res.periods.period), period, res.settings.baseline)
+    hurt, helped = narrative.stage_sentences(res.stages[res.stages.period == period], baseline, grain)
     parts.append('<section class="keep"><h2>Where the asset was won and lost</h2>')
     parts.append(_table(stage_summary(res, period), ("Stage",), "stages") + "</section>")
-    if note := narrative.without_stages(res.stage_names):
+    if note := narrative.without_stages(res.stage_names) or narrative.without_baseline(period, grain, baseline):
         parts.append(f'<p class="keep">{escape(note)}</p>')
     else:
         parts.append('<div class="keep"><p><b>Hurt most against their baseline</b></p><ul>'
@@ -187,7 +188,8 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
         f"{plural(res.settings.churn_after_days, 'day')} (the churn window), and a churn event ends it. The asset value is, for "
         "the active customers, their revenue over the trailing 365 days: the asset's yearly worth. Lost customers are "
         "attributed to the stage of their last event before the loss, gained ones to the stage of the payment that "
-        f"brought them. A stage's baseline is the mean of its previous {plural(res.settings.baseline, grain)}; impact = "
+        f"brought them. A stage's baseline is the mean of its previous {plural(res.settings.baseline, grain)} "
+        "(fewer at the start of the data, none in its first period); impact = "
         "(gained - baseline gained) - (lost - baseline lost). Periods are calendar "
         f"{grain}s in UTC; data as of {res.settings.as_of:%Y-%m-%d %H:%M} UTC. Churn rate = customers lost / customers "
         f"active at the start of the {grain}. Money is in the currency of the export.</p>"
