@@ -65,7 +65,7 @@ st.dataframe(
 st.caption(
     "Baseline: the mean of the previous quarters (up to " + str(res.settings.baseline) + "). Value: the yearly worth "
     "(revenue of the last 365 days) of the customers lost at the stage. Customers acquired and lost inside the same "
-    "quarter are not counted as lost (DOMAIN.md). Touchpoints are associations with loss, not proof of cause."
+    "quarter are not counted as lost: they were not active at its start or at its end. Touchpoints are associations with loss, not proof of cause."
 )
 st.plotly_chart(charts.priority_trend(ranked, periods), width="stretch", key="trend")
 
