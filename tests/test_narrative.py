@@ -49,6 +49,27 @@ def test_one_customer_is_one_customer():
     ]
 
 
+def drivers(*ratios) -> pd.DataFrame:
+    """A drivers table with one touchpoint per (risk ratio, low, high); None: not enough data to test it."""
+    rows = [dict(stage="Use", event=f"e{i}", risk_ratio=r[0] if r else float("nan"), ci_low=r[1] if r else float("nan"),
+                 ci_high=r[2] if r else float("nan")) for i, r in enumerate(ratios)]
+    return pd.DataFrame(rows, columns=["stage", "event", "risk_ratio", "ci_low", "ci_high"])
+
+
+def test_no_driver_says_why():
+    """The report said "No touchpoint is clearly associated with loss" when no touchpoint had 30 customers on
+    each side to be tested: that is not enough data, not an absence of association."""
+    assert narrative.no_driver(drivers(None, None), ["Use"]) == (
+        "Not enough data to tell: every touchpoint was met, or not met, by fewer than 30 customers of its stage, "
+        "and a risk ratio needs at least 30 on each side.")
+    assert narrative.no_driver(drivers((1.1, 0.9, 1.3), None), ["Use"]) == (
+        "No touchpoint is clearly associated with loss: none has a risk ratio whose 95% interval lies above 1. "
+        "1 other touchpoint had fewer than 30 customers on one side and was not tested.")
+    assert narrative.no_driver(drivers((1.1, 0.9, 1.3), (0.8, 0.7, 0.9)), ["Use"]) == (
+        "No touchpoint is clearly associated with loss: none has a risk ratio whose 95% interval lies above 1.")
+    assert narrative.no_driver(drivers(), []) == "No touchpoint could be tested: the stage map has no stages."
+
+
 def test_an_empty_period_says_so_plainly():
     """It read "the customer asset held to 0 customers worth 0 a year"."""
     assert narrative.headline(movement(period="2026-Q1")) == "There were no active customers at the start or end of 2026-Q1."

@@ -17,7 +17,7 @@ from analytics.cli import main
 from analytics.model import Settings, compute
 from analytics.stagemap import load_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
-from tests.pages_helpers import open_page, sample_workspace, shop_workspace
+from tests.pages_helpers import example_workspace, open_page, sample_workspace, shop_workspace
 from views import narrative
 from views.cards import cards
 from views.format import count, money
@@ -291,10 +291,22 @@ def test_the_first_month_has_no_baseline_sentence(closed, tmp_path):
     assert "3-month baseline" in html and "(fewer at the start of the data, none in its first period)" in html
 
 
+def test_too_few_customers_is_not_enough_data(tmp_path):
+    """The worked example's 5 customers: no touchpoint has 30 on each side, the report says so."""
+    out = tmp_path / "example.html"
+    path = example_workspace(tmp_path)
+    assert main(["report", "--dataset", "Example", "--period", "2026-03", "--out", str(out), "--workspace", str(path)]) == 0
+    html = out.read_text()
+    assert ("Not enough data to tell: every touchpoint was met, or not met, by fewer than 30 customers of its stage, "
+            "and a risk ratio needs at least 30 on each side.") in html
+    assert "clearly associated" not in html
+
+
 def test_a_dataset_without_stages_says_so(tmp_path):
     out = tmp_path / "shop.html"
     path = shop_workspace(tmp_path)
     assert main(["report", "--dataset", "Shop", "--period", "2025-11", "--out", str(out), "--workspace", str(path)]) == 0
     html = out.read_text()
     assert narrative.without_stages([]) in html
+    assert "No touchpoint could be tested: the stage map has no stages." in html
     assert "Hurt most against their baseline" not in html

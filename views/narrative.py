@@ -116,6 +116,26 @@ def stage_sentences(period_stages: pd.DataFrame, baseline: int, grain: str, top:
             [stage_sentence(r, baseline, grain) for r in helped.itertuples()])
 
 
+MIN_GROUP = 30  # DOMAIN.md: below 30 customers in either group, no risk ratio ("not enough data")
+
+
+def no_driver(drivers: pd.DataFrame, stage_names: list[str]) -> str:
+    """Why no touchpoint is shown as going with loss (the drivers table has none whose risk ratio's 95%
+    interval lies above 1): none could be tested, none had enough data, or none of those tested did."""
+    if drivers.empty:
+        return ("No touchpoint could be tested: the stage map has no stages." if not stage_names else
+                "No touchpoint could be tested: there are no customers to compare yet.")
+    untested = int(drivers["risk_ratio"].isna().sum())
+    if untested == len(drivers):
+        return (f"Not enough data to tell: every touchpoint was met, or not met, by fewer than {MIN_GROUP} customers "
+                f"of its stage, and a risk ratio needs at least {MIN_GROUP} on each side.")
+    out = ("No touchpoint is clearly associated with loss: none has a risk ratio whose 95% interval lies above 1.")
+    if untested:
+        out += (f" {plural(untested, 'other touchpoint')} had fewer than {MIN_GROUP} customers on one side and "
+                f"{'was' if untested == 1 else 'were'} not tested.")
+    return out
+
+
 def without_stages(stage_names: list[str]) -> str | None:
     """What to say instead of the stages that hurt and helped when the stage map has none (every event
     Unmapped, as for a shop export ingested without one); ``None`` when it has stages."""

@@ -170,7 +170,7 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
     drivers = top_drivers(res)
     parts.append('<section class="keep"><h2>Touchpoints that go with losing customers</h2>')
     if drivers.empty:
-        parts.append('<p>No touchpoint is clearly associated with loss (none has a risk ratio whose 95% interval lies above 1).</p>')
+        parts.append(f"<p>{escape(narrative.no_driver(res.drivers, res.stage_names))}</p>")
     else:
         parts.append(_table(drivers, ("Stage", "Touchpoint"), "drivers"))
     parts.append('<p class="note">These are associations, not proof of cause: customers who met a touchpoint were lost more '
