@@ -18,17 +18,21 @@ if view is None:
 res = view.results
 moves = res.movements.set_index("period", drop=False)
 row = moves.loc[view.period]
+label = narrative.period_label(view.period, res.periods, res.settings.as_of)  # "2026-05 so far (to 2026-05-15)"
+part = label != view.period
 segment = f" · segment: {md(view.segment)}" if view.segment else ""
-st.caption(f"{md(view.dataset.name)} · {view.grain} {view.period}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
+st.caption(f"{md(view.dataset.name)} · {view.grain} {label}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
 
-st.subheader(md(narrative.headline(row)))
+st.subheader(md(narrative.headline(row, label)))
+if note := narrative.part_period_note(view.period, res.periods, res.settings.as_of, view.grain):
+    st.info(note)
 report_buttons(view)
 
 
 for column, card in zip(st.columns(5), cards(res.movements, view.period), strict=True):
     column.metric(card.label, card.value, card.delta, delta_color="inverse" if card.lower_is_better else "normal")
 st.caption(
-    "Changes are against the previous " + view.grain + ". Asset value: the revenue of the last 365 days of every active "
+    "Changes are against the " + ("full " if part else "") + "previous " + view.grain + ". Asset value: the revenue of the last 365 days of every active "
     "customer. Churn rate: customers lost in the period over those active at its start."
 )
 
@@ -42,7 +46,7 @@ for sentence in narrative.movement_sentences(row):
 
 period_stages = res.stages[res.stages.period == view.period]
 baseline = narrative.baseline_periods(list(res.periods.period), view.period, res.settings.baseline)
-hurt, helped = narrative.stage_sentences(period_stages, baseline, view.grain)
+hurt, helped = narrative.stage_sentences(period_stages, baseline, view.grain, part=part)
 blocks = [
     ("**Stages that hurt most** (against their own baseline)", hurt, "No stage did worse than its baseline."),
     ("**Stages that helped most**", helped, "No stage did better than its baseline."),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 
 from views import narrative
@@ -47,6 +49,31 @@ def test_one_customer_is_one_customer():
         "3 customers worth 300 a year were lost, 7.5% of those active at the start.",
         "Net change: -1 customer, -180 a year.",
     ]
+
+
+MONTHS = pd.DataFrame({"period": ["2026-04", "2026-05"], "complete": [True, False]})
+
+
+def test_a_period_in_progress_says_so_far_and_what_it_is_compared_with():
+    as_of = datetime(2026, 5, 15, 23, 59, 59)
+    assert narrative.period_label("2026-04", MONTHS, as_of) == "2026-04"
+    assert narrative.period_label("2026-05", MONTHS, as_of) == "2026-05 so far (to 2026-05-15)"
+    assert narrative.part_period_note("2026-04", MONTHS, as_of, "month") is None
+    assert narrative.part_period_note("2026-05", MONTHS, as_of, "month") == (
+        "2026-05 is not over: its numbers run to 2026-05-15. The changes against the previous month and the stages' "
+        "baselines compare this part of a month with full months: a part month gains, loses and earns less than a "
+        "full one.")
+    first = pd.DataFrame({"period": ["2026-Q2"], "complete": [False]})  # nothing before it to compare with
+    assert narrative.part_period_note("2026-Q2", first, as_of, "quarter") == "2026-Q2 is not over: its numbers run to 2026-05-15."
+    row = movement(period="2026-05", customers_start=1671, customers_end=1714, value_start=1_638_000.0,
+                   value_end=1_700_000.0)
+    assert narrative.headline(row, "2026-05 so far (to 2026-05-15)") == (
+        "In 2026-05 so far (to 2026-05-15) the customer asset's yearly value grew by 3.8% to 1.70 M a year, "
+        "with 1,714 active customers (+2.6%, 43 more).")
+    stage = pd.Series(dict(stage="Onboard", lost=26, lost_value=2759.0, baseline_lost=20.7, gained=0, gained_value=0.0,
+                           baseline_gained=0.0))
+    assert narrative.stage_sentence(stage, 3, "month", part=True) == (
+        "Onboard lost 26 customers worth 2,759 a year, 5.3 more than its 3-month baseline of full months.")
 
 
 def drivers(*ratios) -> pd.DataFrame:

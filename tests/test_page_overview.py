@@ -147,6 +147,26 @@ def test_an_earlier_end_date_shows_that_months_report(sample_path, monkeypatch):
     assert cards["Revenue in period"][0] == money(row.revenue)
 
 
+def test_a_month_in_progress_says_so_far(sample_path, monkeypatch):
+    """To 2026-05-15, month 2026-05 (the sidebar's "2026-05 (so far)"): the caption and headline said "month
+    2026-05" and compared it with full months without a word."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(sample_path))
+    at = open_page("overview", to="2026-05-15", period="2026-05").run()
+    assert not at.exception and not at.error
+    page = texts(at)
+    assert any(t.startswith("Sample · month 2026-05 so far (to 2026-05-15) · as of 2026-05-15") for t in page)
+    row = model_row(sample_path, "Sample", "2026-05", as_of=date(2026, 5, 15))
+    assert narrative.headline(row, "2026-05 so far (to 2026-05-15)") in page
+    assert [i.value for i in at.info] == [
+        "2026-05 is not over: its numbers run to 2026-05-15. The changes against the previous month and the stages' "
+        "baselines compare this part of a month with full months: a part month gains, loses and earns less than a "
+        "full one."]
+    assert any(t.startswith("Changes are against the full previous month.") for t in page)
+    assert any(t.startswith("- Onboard lost") and t.endswith("than its 3-month baseline of full months.") for t in page)
+    at = open_page("overview", to="2026-05-15", period="2026-04").run()  # a full month: as before
+    assert not at.info and any(t.startswith("Sample · month 2026-04 · as of 2026-05-15") for t in texts(at))
+
+
 def test_empty_workspace_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(tmp_path / "empty.duckdb"))
     at = open_page("overview").run()

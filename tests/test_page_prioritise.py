@@ -151,7 +151,13 @@ def test_empty_states_are_explained(page):
     assert any("first quarter of the data" in i.value for i in at.info)
     at = page(period="2026-Q4").run()  # so far: every stage lost less value than its baseline
     ok(at)
-    assert [i.value for i in at.info] == ["No stage lost more than its baseline in 2026-Q4: nothing stands out to fix this quarter."]
+    assert [i.value for i in at.info] == [
+        "2026-Q4 is not over: its numbers run to 2026-10-31. The changes against the previous quarter and the stages' "
+        "baselines compare this part of a quarter with full quarters: a part quarter gains, loses and earns less than "
+        "a full one.",
+        "No stage lost more than its baseline in 2026-Q4: nothing stands out to fix this quarter.",
+    ]
+    assert any(c.value.startswith("Sample · quarter 2026-Q4 so far (to 2026-10-31) · as of 2026-10-31") for c in at.caption)
 
 
 def test_one_quarter_is_one_quarter(page):

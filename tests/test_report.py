@@ -291,6 +291,24 @@ def test_the_first_month_has_no_baseline_sentence(closed, tmp_path):
     assert "3-month baseline" in html and "(fewer at the start of the data, none in its first period)" in html
 
 
+def test_a_quarter_in_progress_says_so_far(closed, tmp_path):
+    """The sample ends on 2026-10-31: its 2026-Q4 pack covers one month of the quarter, and says so."""
+    ws = closed
+    ws.close()
+    html, page = report(ws, tmp_path, "2026-Q4")
+    assert "Ledgerly &lt;b&gt;&amp;&lt;/b&gt; Co: customer asset report, 2026-Q4 so far (to 2026-10-31)" in html
+    assert page.headline.startswith("In 2026-Q4 so far (to 2026-10-31) the customer asset's yearly value ")
+    assert ("2026-Q4 is not over: its numbers run to 2026-10-31. The changes against the previous quarter and the "
+            "stages&#x27; baselines compare this part of a quarter with full quarters") in html
+    deltas = [v["delta"] for v in page.cards.values()]
+    assert len(deltas) == 5 and all(d.endswith(" vs the full previous quarter") for d in deltas), deltas
+    assert "baseline of full quarters." in html
+    html, page = report(ws, tmp_path, "2026-Q3")  # over: as before
+    assert "so far" not in html and "data-part-period" not in html
+    deltas = [v["delta"] for v in page.cards.values()]
+    assert len(deltas) == 5 and all(d.endswith(" vs previous quarter") and "full" not in d for d in deltas), deltas
+
+
 def test_too_few_customers_is_not_enough_data(tmp_path):
     """The worked example's 5 customers: no touchpoint has 30 on each side, the report says so."""
     out = tmp_path / "example.html"

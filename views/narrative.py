@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 
 from views.format import count, money, percent, plural, signed
@@ -27,16 +29,41 @@ def _active(start, end) -> str:
     return f"{who} ({change})"
 
 
-def headline(row: pd.Series) -> str:
+def is_complete(period: str, periods: pd.DataFrame) -> bool:
+    """Whether ``period`` is over at the results' as_of (the ``complete`` column of ``Results.periods``)."""
+    return bool(periods.set_index("period").at[period, "complete"])
+
+
+def period_label(period: str, periods: pd.DataFrame, as_of: datetime) -> str:
+    """'2026-04', or '2026-05 so far (to 2026-05-15)' when the period is not over at ``as_of``."""
+    return period if is_complete(period, periods) else f"{period} so far (to {as_of:%Y-%m-%d})"
+
+
+def part_period_note(period: str, periods: pd.DataFrame, as_of: datetime, grain: str) -> str | None:
+    """What to say when ``period`` is not over: how far its numbers run, and that the changes against
+    the previous period and the baselines compare part of a period with full ones; ``None`` when it is over."""
+    if is_complete(period, periods):
+        return None
+    word = GRAIN_WORD.get(grain, grain)
+    note = f"{period} is not over: its numbers run to {as_of:%Y-%m-%d}."
+    if list(periods["period"]).index(period) > 0:
+        note += (f" The changes against the previous {word} and the stages' baselines compare this part of a {word} "
+                 f"with full {word}s: a part {word} gains, loses and earns less than a full one.")
+    return note
+
+
+def headline(row: pd.Series, label: str | None = None) -> str:
     """One sentence: how the asset's yearly value changed in the period and where it ended, then the
-    active customers and their own change (the two grow at different rates: each says its own)."""
+    active customers and their own change (the two grow at different rates: each says its own).
+    ``label``: how the period reads (:func:`period_label`: '2026-05 so far (to 2026-05-15)'); its name by default."""
+    label = label or row.period
     if not (row.customers_start or row.customers_end or row.value_start or row.value_end):
-        return f"There were no active customers at the start or end of {row.period}."
+        return f"There were no active customers at the start or end of {label}."
     rel = _change(row.value_end, row.value_start)
     verb = "grew" if row.value_end > row.value_start else "shrank" if row.value_end < row.value_start else "held"
     by = f" by {percent(abs(rel))}" if rel is not None and verb != "held" else ""
     return (
-        f"In {row.period} the customer asset's yearly value {verb}{by} {'at' if verb == 'held' else 'to'} "
+        f"In {label} the customer asset's yearly value {verb}{by} {'at' if verb == 'held' else 'to'} "
         f"{money(row.value_end)} a year, with {_active(row.customers_start, row.customers_end)}."
     )
 
@@ -88,11 +115,13 @@ def without_baseline(period: str, grain: str, baseline: int) -> str | None:
             "the stages with yet.")
 
 
-def stage_sentence(r, baseline: int, grain: str) -> str:
+def stage_sentence(r, baseline: int, grain: str, part: bool = False) -> str:
     """'Onboard lost 41 customers worth 18,300 a year, 23 more than its 3-month baseline.'
 
-    ``baseline``: the number of periods the baseline covers (:func:`baseline_periods`)."""
-    unit = f"its {baseline}-{GRAIN_WORD.get(grain, grain)} baseline"
+    ``baseline``: the number of periods the baseline covers (:func:`baseline_periods`); ``part``: the
+    period is not over, and the baseline is of full periods ('its 3-month baseline of full months')."""
+    word = GRAIN_WORD.get(grain, grain)
+    unit = f"its {baseline}-{word} baseline" + (f" of full {word}s" if part else "")
     parts = []
     for verb, n, value, base in (("lost", r.lost, r.lost_value, r.baseline_lost),
                                  ("gained", r.gained, r.gained_value, r.baseline_gained)):
@@ -106,14 +135,15 @@ def stage_sentence(r, baseline: int, grain: str) -> str:
     return f"{r.stage} " + "; ".join(parts or ["gained and lost nobody, as in its baseline"]) + "."
 
 
-def stage_sentences(period_stages: pd.DataFrame, baseline: int, grain: str, top: int = 2) -> tuple[list[str], list[str]]:
+def stage_sentences(period_stages: pd.DataFrame, baseline: int, grain: str, top: int = 2,
+                    part: bool = False) -> tuple[list[str], list[str]]:
     """The stages that hurt most and helped most against their baseline (by impact, then value);
-    ``baseline``: the number of periods it covers (:func:`baseline_periods`)."""
+    ``baseline``: the number of periods it covers (:func:`baseline_periods`); ``part``: see :func:`stage_sentence`."""
     rows = period_stages.dropna(subset=["impact"])
     hurt = rows[rows.impact < 0].sort_values(["impact", "value_impact"]).head(top)
     helped = rows[rows.impact > 0].sort_values(["impact", "value_impact"], ascending=False).head(top)
-    return ([stage_sentence(r, baseline, grain) for r in hurt.itertuples()],
-            [stage_sentence(r, baseline, grain) for r in helped.itertuples()])
+    return ([stage_sentence(r, baseline, grain, part) for r in hurt.itertuples()],
+            [stage_sentence(r, baseline, grain, part) for r in helped.itertuples()])
 
 
 MIN_GROUP = 30  # DOMAIN.md: below 30 customers in either group, no risk ratio ("not enough data")

@@ -52,6 +52,8 @@ th { background: #f5f7f8; }
 .figure { break-inside: avoid; page-break-inside: avoid; margin: 6px 0; }
 .pagebreak { break-before: page; page-break-before: always; }
 .note { color: #607d8b; font-size: 12px; }
+.nowrap { white-space: nowrap; }
+.part { border-left: 3px solid #f9a825; padding: 4px 10px; background: #fffde7; }
 ul { margin: 4px 0 8px 18px; padding: 0; }
 """
 
@@ -134,18 +136,24 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
     grain = res.settings.grain
     row = res.movements.set_index("period", drop=False).loc[period]
     segment = res.settings.segment
-    title = f"{dataset}: customer asset report, {period}"
+    label = narrative.period_label(period, res.periods, res.settings.as_of)  # "2026-05 so far (to 2026-05-15)"
+    part = label != period
+    title = f"{dataset}: customer asset report, {label}"
     parts = [
-        f"<h1>{escape(title)}</h1>",
+        # the period's label kept on one line: an ISO date is not cut at its hyphens
+        f'<h1>{escape(f"{dataset}: customer asset report, ")}<span class="nowrap">{escape(label)}</span></h1>',
         f'<div class="meta">{"Segment: " + escape(segment) + " · " if segment else ""}'
-        f"{grain} {escape(period)} · data as of {res.settings.as_of:%Y-%m-%d} · made {made:%Y-%m-%d %H:%M} UTC</div>",
-        f'<div class="headline" data-headline>{escape(narrative.headline(row))}</div>',
-        '<div class="cards keep">',
+        f"{grain} {escape(label)} · data as of {res.settings.as_of:%Y-%m-%d} · made {made:%Y-%m-%d %H:%M} UTC</div>",
+        f'<div class="headline" data-headline>{escape(narrative.headline(row, label))}</div>',
     ]
+    if note := narrative.part_period_note(period, res.periods, res.settings.as_of, grain):
+        parts.append(f'<p class="part" data-part-period>{escape(note)}</p>')
+    parts.append('<div class="cards keep">')
+    versus = f"vs the full previous {grain}" if part else f"vs previous {grain}"
     for c in cards(res.movements, period):
         good = None if not c.delta or c.delta[0] not in "+-" else (c.delta[0] == "+") != c.lower_is_better
         css = "" if good is None else ("good" if good else "bad")
-        delta = f'<div class="delta {css}">{escape(c.delta)} vs previous {grain}</div>' if c.delta else ""
+        delta = f'<div class="delta {css}">{escape(c.delta)} {versus}</div>' if c.delta else ""
         parts.append(f'<div class="card" data-card="{escape(c.label)}"><div class="label">{escape(c.label)}</div>'
                      f'<div class="value">{escape(c.value)}</div>{delta}</div>')
     parts.append("</div>")
@@ -156,7 +164,7 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
     shown = charts.trend_periods(res.periods, start, period)
     parts.append(_figure(charts.trend(res.movements[res.movements.period.isin(shown)]), "trend", 360))
     baseline = narrative.baseline_periods(list(res.periods.period), period, res.settings.baseline)
-    hurt, helped = narrative.stage_sentences(res.stages[res.stages.period == period], baseline, grain)
+    hurt, helped = narrative.stage_sentences(res.stages[res.stages.period == period], baseline, grain, part=part)
     parts.append('<section class="keep"><h2>Where the asset was won and lost</h2>')
     parts.append(_table(stage_summary(res, period), ("Stage",), "stages") + "</section>")
     if note := narrative.without_stages(res.stage_names) or narrative.without_baseline(period, grain, baseline):
