@@ -21,6 +21,23 @@ from views.format import count, money, signed
 NOT_MAPPED = "(not mapped)"
 CONSTANT = "(the same value on every row)"
 PRODUCT = "(quantity x unit price)"
+FLASH = "data_page_messages"
+
+
+def flash(where: str, text: str) -> None:
+    """Say ``text`` (Markdown, user text escaped) at ``where`` on the next run: every change on this page is
+    followed by ``st.rerun()``, which would drop a message shown before it."""
+    st.session_state.setdefault(FLASH, []).append((where, text))
+
+
+def show_flash(where: str) -> None:
+    """The messages kept for ``where`` by :func:`flash`, once."""
+    messages = st.session_state.get(FLASH, [])
+    for w, text in messages:
+        if w == where:
+            st.success(text)
+    st.session_state[FLASH] = [(w, text) for w, text in messages if w != where]
+
 
 st.title("Data")
 ws = workspace()
@@ -151,6 +168,7 @@ if datasets:
     )
 else:
     st.info("The workspace has no datasets yet. Upload an export below.")
+    show_flash("dataset")  # the last one was just deleted
 
 # ---- the chosen dataset -----------------------------------------------------------------------
 if current is not None:
@@ -160,28 +178,40 @@ if current is not None:
         f"{day(current.first_event)} to {day(current.last_event)}; uploaded {when(current.uploaded_at)} UTC "
         f"from {md(current.source_file)}."
     )
+    show_flash("dataset")
     tab_report, tab_stages, tab_manage = st.tabs(["Validation report", "Stage map", "Rename or delete"])
     with tab_report:
         render_report(current.report)
     with tab_stages:
         stage_map_editor(current)
     with tab_manage:
-        new_name = st.text_input("New name", value=current.name, key="rename_to")
+        # Both widgets are keyed by the dataset's name: a widget keeps its state under its key, so one key for
+        # every dataset showed the previous dataset's name here, and kept the delete confirmation ticked for the
+        # next dataset shown (after switching, or after a delete). A widget not drawn in a run loses its state.
+        new_name = st.text_input("New name", value=current.name, key=f"rename_to_{current.name}")
         if st.button("Rename", key="rename"):
-            try:
-                ws.rename(current.name, new_name)
-            except JourneyLedgerError as exc:
-                st.error(md(exc))
+            if new_name.strip() == current.name:
+                st.info(f"The dataset is already called '{md(current.name)}'; nothing changed.")
             else:
-                st.query_params["dataset"] = new_name.strip()
-                st.rerun()
-        sure = st.checkbox(f"Yes, delete {current.name!r} and its {current.rows_kept:,} events", key="delete_sure")
+                try:
+                    ws.rename(current.name, new_name)
+                except JourneyLedgerError as exc:
+                    st.error(md(exc))
+                else:
+                    flash("dataset", f"Renamed '{md(current.name)}' to '{md(new_name.strip())}'.")
+                    st.query_params["dataset"] = new_name.strip()
+                    st.rerun()
+        sure_key = f"delete_sure_{current.name}"
+        events = count(current.rows_kept, "events")
+        sure = st.checkbox(f"Yes, delete '{md(current.name)}' and its {events}", key=sure_key)
         if st.button("Delete dataset", key="delete", disabled=not sure, type="primary"):
             try:
                 ws.remove(current.name)
             except JourneyLedgerError as exc:
                 st.error(md(exc))
             else:
+                st.session_state.pop(sure_key, None)  # a dataset uploaded again under this name starts unticked
+                flash("dataset", f"Deleted '{md(current.name)}' ({events}).")
                 del st.query_params["dataset"]
                 st.rerun()
 

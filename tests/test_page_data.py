@@ -60,13 +60,23 @@ def test_a_bad_upload_shows_one_error_and_saves_nothing(app):
     assert list(at.dataframe[0].value["dataset"]) == ["Example"]
 
 
+def rename_box(at):
+    [box] = [t for t in at.text_input if t.label == "New name"]
+    return box
+
+
+def delete_box(at):
+    [box] = [c for c in at.checkbox if plain(c.label).startswith("Yes, delete ")]
+    return box
+
+
 def test_rename_then_delete(app):
     at = app.run()
-    at.text_input(key="rename_to").set_value("Renamed")
+    rename_box(at).set_value("Renamed")
     at.button(key="rename").click().run()
     assert not at.exception
     assert list(at.dataframe[0].value["dataset"]) == ["Renamed"]
-    at.checkbox(key="delete_sure").check().run()
+    delete_box(at).check().run()
     at.button(key="delete").click().run()
     assert not at.exception
     assert "The workspace has no datasets yet. Upload an export below." in [i.value for i in at.info]
@@ -106,3 +116,68 @@ def test_counts_in_tables_have_thousands_separators(tmp_path, monkeypatch):
     assert not at.exception
     seen = formatted_counts(at)
     assert {"rows kept", "customers", "rows"} <= seen  # the datasets list and the events with no stage
+
+
+@pytest.fixture
+def two(tmp_path, monkeypatch):
+    """The Data page on a workspace holding the worked example twice: 'Example' and 'Copy'."""
+    path = example_workspace(tmp_path)
+    ws = Workspace(path, seed_sample=False)
+    ws.ingest(tmp_path / "example.csv", "Copy")
+    ws.close()
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
+    return open_page("data", dataset="Example")
+
+
+def names_listed(at) -> list[str]:
+    return sorted(at.dataframe[0].value["dataset"])
+
+
+def said(at) -> list[str]:
+    """The page's success messages, but the validation report's own."""
+    return [plain(s.value) for s in at.success if s.value != "Every row was kept."]
+
+
+def test_the_delete_confirmation_is_unticked_for_every_dataset_shown(two):
+    """One tick deleted one dataset after another: the box kept its state under one key for every dataset."""
+    at = two.run()
+    assert plain(delete_box(at).label) == "Yes, delete 'Example' and its 13 events"
+    delete_box(at).check().run()
+    assert not at.button(key="delete").disabled
+    at.selectbox(key="qp_dataset").set_value("Copy").run()  # switching dataset in the sidebar
+    assert not at.exception
+    assert plain(delete_box(at).label) == "Yes, delete 'Copy' and its 13 events"
+    assert delete_box(at).value is False and at.button(key="delete").disabled
+    delete_box(at).check().run()
+    at.button(key="delete").click().run()
+    assert not at.exception and not at.error
+    assert names_listed(at) == ["Example"]
+    assert said(at) == ["Deleted 'Copy' (13 events)."]
+    # the next dataset shown starts unticked: the button cannot be clicked again
+    assert plain(delete_box(at).label) == "Yes, delete 'Example' and its 13 events"
+    assert delete_box(at).value is False and at.button(key="delete").disabled
+    at.run()
+    assert names_listed(at) == ["Example"] and said(at) == []  # the message was said once
+
+
+def test_the_new_name_box_shows_the_dataset_shown(two):
+    at = two.run()
+    rename_box(at).set_value("Something else").run()
+    at.selectbox(key="qp_dataset").set_value("Copy").run()
+    assert not at.exception
+    assert rename_box(at).value == "Copy"
+
+
+def test_rename_says_what_happened(two):
+    at = two.run()
+    rename_box(at).set_value("  Example ")
+    at.button(key="rename").click().run()
+    assert not at.exception and not at.error
+    assert [plain(i.value) for i in at.info] == ["The dataset is already called 'Example'; nothing changed."]
+    assert names_listed(at) == ["Copy", "Example"]
+    rename_box(at).set_value("Renamed")
+    at.button(key="rename").click().run()
+    assert not at.exception and not at.error
+    assert names_listed(at) == ["Copy", "Renamed"]
+    assert said(at) == ["Renamed 'Example' to 'Renamed'."]
+    assert rename_box(at).value == "Renamed"
