@@ -223,7 +223,12 @@ st.caption(
     f"{st.get_option('server.maxUploadSize'):,} MB here (the server's upload limit); for larger files use "
     "`python -m analytics ingest FILE --name NAME` on the server."
 )
-uploaded = st.file_uploader("Event export", type=["csv", "gz", "tsv", "txt"], key="upload")
+# A successful ingest starts a new round: an uploader under a new key is empty (the file just ingested is not
+# left armed for a second ingest), and the form of the next file starts from that file's own suggestions.
+upload_round = st.session_state.get("upload_round", 0)
+uploaded = st.file_uploader("Event export", type=["csv", "gz", "tsv", "txt"],
+                            key="upload" if upload_round == 0 else f"upload@{upload_round}")
+show_flash("upload")
 
 
 def _saved_upload(file) -> Path:
@@ -237,7 +242,14 @@ def _saved_upload(file) -> Path:
     return Path(st.session_state[key])
 
 
-def _mapping_form(columns: list[str], suggested: Mapping) -> Mapping:
+def _form_key(name: str, file) -> str:
+    """The key of a widget of the upload form of ``file``: every widget of the form belongs to the file uploaded.
+    (A widget keeps its state under its key: under keys of their own, the mapping, the date format and the name
+    of a new file came from the previous file's form, and the new file's columns were left unmapped.)"""
+    return f"{name}@{file.file_id}"
+
+
+def _mapping_form(columns: list[str], suggested: Mapping, file) -> Mapping:
     """One row of choices per canonical column, starting from the suggestion."""
     sources: dict[str, Source] = {}
     for canonical in CANONICAL:
@@ -252,24 +264,24 @@ def _mapping_form(columns: list[str], suggested: Mapping) -> Mapping:
             default = CONSTANT if src.constant is not None else PRODUCT if src.product else src.column
         label = canonical + (" (required)" if canonical in REQUIRED else "")
         left, right = st.columns([2, 3])
-        choice = left.selectbox(label, options, index=options.index(default), key=f"map_{canonical}")
+        choice = left.selectbox(label, options, index=options.index(default), key=_form_key(f"map_{canonical}", file))
         if choice == CONSTANT:
             value = right.text_input(
                 f"Value of {canonical} on every row", value=(src.constant if src and src.constant else "purchase"),
-                key=f"map_{canonical}_constant",
+                key=_form_key(f"map_{canonical}_constant", file),
             )
             if value.strip():
                 sources[canonical] = Source(constant=value.strip())
         elif choice == PRODUCT:
             qty_default, price_default = src.product if src and src.product else (columns[0], columns[-1])
-            a = right.selectbox("Quantity column", columns, index=columns.index(qty_default), key="map_revenue_a")
-            b = right.selectbox("Unit price column", columns, index=columns.index(price_default), key="map_revenue_b")
+            a = right.selectbox("Quantity column", columns, index=columns.index(qty_default), key=_form_key("map_revenue_a", file))
+            b = right.selectbox("Unit price column", columns, index=columns.index(price_default), key=_form_key("map_revenue_b", file))
             sources[canonical] = Source(product=(a, b))
         elif choice != NOT_MAPPED:
             sources[canonical] = Source(column=choice)
     date_format = st.text_input(
         "Date format (leave empty to detect it)", value="", placeholder="for example %d/%m/%Y %H:%M",
-        key="map_date_format",
+        key=_form_key("map_date_format", file),
         help="ISO 8601 dates (2026-03-31, 2026-03-31T14:05:00+02:00) and common formats are detected. "
         "Dates like 03/04/2026 that could be day/month or month/day need their format here.",
     ).strip()
@@ -294,21 +306,23 @@ if uploaded is not None:
         st.caption(f"{len(info.columns)} columns found; the first rows as read:")
         st.dataframe(preview, hide_index=True, width="stretch", placeholder="")  # an empty cell as the file has it
         st.subheader("2. Map them")
-        mapping = _mapping_form(info.columns, suggest_mapping(info.columns))
+        mapping = _mapping_form(info.columns, suggest_mapping(info.columns), uploaded)
         st.subheader("3. Stage map and name")
         others = [d.name for d in datasets]
         stage_options = ["No stages yet (assign events later)", "Upload a stage map (TOML)"]
         stage_options += [f"Same as dataset: {n}" for n in others]
         stage_choice = st.radio(
-            "Stage map", stage_options, index=2 if others else 0, key="upload_stage_choice"
+            "Stage map", stage_options, index=2 if others else 0, key=_form_key("upload_stage_choice", uploaded)
         )
         stage_file = None
         if stage_choice == stage_options[1]:
-            stage_file = st.file_uploader("Stage map (TOML)", type=["toml"], key="upload_stage_file")
-        name = st.text_input("Dataset name", value=Path(uploaded.name).name.split(".")[0], key="upload_name")
+            stage_file = st.file_uploader("Stage map (TOML)", type=["toml"], key=_form_key("upload_stage_file", uploaded))
+        name = st.text_input("Dataset name", value=Path(uploaded.name).name.split(".")[0], key=_form_key("upload_name", uploaded))
         replace = False
         if name.strip() in others:
-            replace = st.checkbox(f"Replace the existing dataset {name.strip()!r}", key="upload_replace")
+            # keyed by the name too: a replacement agreed for one dataset is not carried to another
+            replace = st.checkbox(f"Replace the existing dataset '{md(name.strip())}'",
+                                  key=_form_key(f"upload_replace@{name.strip()}", uploaded))
         if st.button("Ingest", type="primary", key="ingest"):
             try:
                 if stage_choice == stage_options[1]:
@@ -328,10 +342,8 @@ if uploaded is not None:
                 # the events now live in the workspace: the temporary copy of the upload can go
                 path.unlink(missing_ok=True)
                 st.session_state.pop(f"upload_path_{uploaded.file_id}", None)
-                st.session_state["last_ingest"] = ds.name
+                st.session_state["upload_round"] = upload_round + 1
+                flash("upload", f"Saved '{md(ds.name)}': {count(ds.rows_kept, 'rows')} kept, "
+                      f"{count(ds.report['rows_refused'], 'rows')} refused; its validation report is above.")
                 st.query_params["dataset"] = ds.name
                 st.rerun()
-
-if st.session_state.get("last_ingest") and current is not None and current.name == st.session_state["last_ingest"]:
-    st.toast(f"Saved {md(current.name)}: {current.rows_kept:,} rows kept, {current.report['rows_refused']:,} refused.")
-    st.session_state["last_ingest"] = None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from analytics.workspace import Workspace
@@ -17,6 +20,18 @@ def app(tmp_path, monkeypatch):
 
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+def form_widget(widgets, name: str):
+    """The upload form's widget ``name`` (its key is the name, '@' and the uploaded file's id)."""
+    [w] = [w for w in widgets if w.key and w.key.split("@")[0] == name]
+    return w
+
+
+def form_values(at) -> dict:
+    """Every widget of the upload form, by name: its value."""
+    return {w.key.split("@")[0]: w.value for kind in (at.selectbox, at.text_input, at.radio, at.checkbox)
+            for w in kind if w.key and w.key.startswith(("map_", "upload_"))}
 
 
 def test_opens_on_the_dataset_with_its_report(app):
@@ -35,13 +50,13 @@ def test_upload_map_and_ingest_a_shop_export(app):
     shop = b"Inv,Qty,Unit Price,Client,InvoiceDate\n1,2,1.25,c1,2026-01-01 10:00\n2,1,4,,2026-01-02 10:00\n3,1,4,c2,2026-01-03\n"
     at.file_uploader(key="upload").set_value(("shop.csv", shop, "text/csv")).run()
     assert not at.exception and not at.error
-    chosen = {s.key: s.value for s in at.selectbox}
+    chosen = form_values(at)
     assert chosen["map_customer_id"] == "Client"
     assert chosen["map_timestamp"] == "InvoiceDate"
     assert chosen["map_event"] == "(the same value on every row)"
     assert chosen["map_revenue"] == "(quantity x unit price)"
-    assert at.text_input(key="map_event_constant").value == "purchase"
-    at.text_input(key="upload_name").set_value("Shop")
+    assert chosen["map_event_constant"] == "purchase"
+    form_widget(at.text_input, "upload_name").set_value("Shop")
     at.button(key="ingest").click().run()
     assert not at.exception and not at.error
     assert at.query_params["dataset"] in ("Shop", ["Shop"])
@@ -181,3 +196,50 @@ def test_rename_says_what_happened(two):
     assert names_listed(at) == ["Copy", "Renamed"]
     assert said(at) == ["Renamed 'Example' to 'Renamed'."]
     assert rename_box(at).value == "Renamed"
+
+
+CLEAN = b"customer_id,timestamp,event,revenue\nc1,2026-01-01,purchase,10\nc2,2026-01-02,purchase,20\n"
+FULL = (b"customer_id,timestamp,event,stage,revenue,segment,channel,satisfaction\n"
+        b"c1,2026-01-01,purchase,Buy,10,Pro,web,5\nc2,2026-01-02,purchase,Buy,20,Solo,email,4\n")
+
+
+def test_a_new_upload_starts_from_its_own_suggestions(app):
+    """The form of the first file (its mapping, date format and name) was carried to the next file: the new
+    file's stage, segment, channel and satisfaction columns were shown unmapped and dropped at the ingest."""
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("clean.csv", CLEAN, "text/csv")).run()
+    assert form_values(at)["map_stage"] == "(not mapped)"
+    form_widget(at.text_input, "map_date_format").set_value("%Y-%m-%d")
+    form_widget(at.text_input, "upload_name").set_value("Example").run()  # an existing name: replace?
+    assert plain(form_widget(at.checkbox, "upload_replace").label) == "Replace the existing dataset 'Example'"
+    form_widget(at.checkbox, "upload_replace").check().run()
+    at.file_uploader(key="upload").set_value(("full.csv", FULL, "text/csv")).run()
+    assert not at.exception and not at.error
+    chosen = form_values(at)
+    assert {c: chosen[f"map_{c}"] for c in ("stage", "segment", "channel", "satisfaction")} == {
+        "stage": "stage", "segment": "segment", "channel": "channel", "satisfaction": "satisfaction"}
+    assert chosen["map_date_format"] == "" and chosen["upload_name"] == "full"
+    assert not [c for c in at.checkbox if c.label.startswith("Replace")]
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    ws = Workspace(Path(os.environ["JOURNEY_LEDGER_WORKSPACE"]), seed_sample=False)
+    try:
+        assert set(ws.dataset("full").mapping) >= {"stage", "segment", "channel", "satisfaction"}
+        assert "date_format" not in ws.dataset("full").mapping
+        assert ws.dataset("Example").rows_kept == 13  # not replaced
+    finally:
+        ws.close()
+
+
+def test_after_an_ingest_the_form_is_cleared_and_says_it_saved(app):
+    """The form stayed armed after an ingest: a second click on Ingest failed with 'already exists'."""
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("clean.csv", CLEAN, "text/csv")).run()
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert at.query_params["dataset"] in ("clean", ["clean"])
+    assert said(at) == ["Saved 'clean': 2 rows kept, 0 rows refused; its validation report is above."]
+    assert [u.value for u in at.file_uploader if u.label == "Event export"] == [None]  # an empty uploader
+    assert not [b for b in at.button if b.key == "ingest"] and not form_values(at)
+    at.run()
+    assert said(at) == []  # said once
