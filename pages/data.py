@@ -242,6 +242,19 @@ def _saved_upload(file) -> Path:
     return Path(st.session_state[key])
 
 
+UPLOAD_EXTENSIONS = (".csv.gz", ".tsv.gz", ".txt.gz", ".csv", ".tsv", ".txt", ".gz")
+
+
+def default_name(file_name: str) -> str:
+    """The dataset name an upload suggests: its file name without the extension, and only that
+    ('journey.2025-11.csv' is 'journey.2025-11', not 'journey')."""
+    base = Path(file_name).name
+    for ext in UPLOAD_EXTENSIONS:
+        if base.lower().endswith(ext) and len(base) > len(ext):
+            return base[: -len(ext)]
+    return base
+
+
 def _form_key(name: str, file) -> str:
     """The key of a widget of the upload form of ``file``: every widget of the form belongs to the file uploaded.
     (A widget keeps its state under its key: under keys of their own, the mapping, the date format and the name
@@ -317,7 +330,7 @@ if uploaded is not None:
         stage_file = None
         if stage_choice == stage_options[1]:
             stage_file = st.file_uploader("Stage map (TOML)", type=["toml"], key=_form_key("upload_stage_file", uploaded))
-        name = st.text_input("Dataset name", value=Path(uploaded.name).name.split(".")[0], key=_form_key("upload_name", uploaded))
+        name = st.text_input("Dataset name", value=default_name(uploaded.name), key=_form_key("upload_name", uploaded))
         replace = False
         if name.strip() in others:
             # keyed by the name too: a replacement agreed for one dataset is not carried to another

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -243,3 +244,19 @@ def test_after_an_ingest_the_form_is_cleared_and_says_it_saved(app):
     assert not [b for b in at.button if b.key == "ingest"] and not form_values(at)
     at.run()
     assert said(at) == []  # said once
+
+
+@pytest.mark.parametrize("file_name, name", [
+    ("journey.2025-11.csv", "journey.2025-11"),
+    ("export.v2.CSV.GZ", "export.v2"),
+    ("events.tsv", "events"),
+    ("events.gz", "events"),
+    ("q3.report.txt", "q3.report"),
+])
+def test_the_suggested_name_drops_only_the_extension(app, file_name, name):
+    """The name stopped at the first dot: 'journey.2025-11.csv' was suggested as 'journey'."""
+    at = app.run()
+    content = gzip.compress(CLEAN) if file_name.lower().endswith(".gz") else CLEAN
+    at.file_uploader(key="upload").set_value((file_name, content, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert form_values(at)["upload_name"] == name
