@@ -38,6 +38,7 @@ than a day after the upload.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 import zlib
 from dataclasses import dataclass
@@ -386,6 +387,22 @@ def _read_csv(info: FileInfo, options: str) -> tuple[str, list]:
     """``read_csv(...)`` of the file, every column as text, and the values of its ``?``."""
     args, values = info.read_csv_args()
     return f"read_csv(?, {args}, {options})", [str(info.path), *values]
+
+
+def preview_rows(cur: duckdb.DuckDBPyConnection, info: FileInfo, rows: int = 5):
+    """The file's first ``rows`` data rows as text (a pandas DataFrame), read as the ingest reads them.
+
+    Lines with the wrong number of fields are skipped, as the ingest skips them (and refuses and counts
+    them): read strictly, one such line near the top failed the whole preview, because DuckDB reads
+    ahead of the rows asked for. A failure is the file's: a :class:`BadUpload` sentence.
+    """
+    source, params = _read_csv(info, SKIP_REJECTS)
+    try:
+        return cur.execute(f"SELECT * FROM {source} LIMIT {int(rows)}", params).df()
+    except duckdb.Error as exc:
+        if info.encoding == "utf-8" and "unicode" in str(exc).lower():  # as the ingest does: Latin-1 then
+            return preview_rows(cur, dataclasses.replace(info, encoding="latin-1"), rows)
+        raise BadUpload(_csv_error_message(exc, info.label)) from None
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import JourneyLedgerError
-from analytics.ingest import inspect_file
+from analytics.ingest import inspect_file, preview_rows
 from analytics.mapping import CANONICAL, CONSTANT_ALLOWED, REQUIRED, Mapping, Source, suggest_mapping
 from analytics.model import Settings
 from analytics.stagemap import DEFAULT_STAGE_MAP, parse_stage_map, stage_map_from_dict
@@ -306,10 +306,7 @@ if uploaded is not None:
         path = _saved_upload(uploaded)
         info = inspect_file(path, uploaded.name)
         with ws.cursor() as cur:
-            preview_args, preview_values = info.read_csv_args()
-            preview = cur.execute(
-                f"SELECT * FROM read_csv(?, {preview_args}) LIMIT 5", [str(path), *preview_values]
-            ).df()
+            preview = preview_rows(cur, info)
     except JourneyLedgerError as exc:
         st.error(md(exc))
     except Exception:  # noqa: BLE001 - any other failure reading the preview is still the file's fault

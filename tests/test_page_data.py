@@ -260,3 +260,26 @@ def test_the_suggested_name_drops_only_the_extension(app, file_name, name):
     at.file_uploader(key="upload").set_value((file_name, content, "text/csv")).run()
     assert not at.exception and not at.error
     assert form_values(at)["upload_name"] == name
+
+
+# the browser review's badrows.csv: every refusal reason, and line 9 with a field too many
+BAD_LINES = (b"customer_id,timestamp,event,revenue\nB1,2025-01-01,purchase,10\nB1,not a date,login,0\n"
+             b"B2,2025-02-01,purchase,abc\n,2025-02-01,purchase,5\nB3,2025-02-01,,5\nB4,1980-01-01,purchase,5\n"
+             b"B5,2099-01-01,purchase,5\nB6,2025-03-01,purchase,5,extra\nB7,2025-03-01,purchase,\"1,234.50\"\n"
+             b"B8,2025-03-02,purchase,$12\nB9,2025-03-03,purchase,nan\nB10,2025-03-03,purchase,NaN\n")
+
+
+def test_a_line_with_too_many_fields_near_the_top_is_refused_not_fatal(app):
+    """Line 9 has 5 fields under a header of 4: the strict preview read (DuckDB reads ahead) refused the whole
+    file as 'could not be read as CSV'; the command line takes it and refuses that line."""
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("badrows.csv", BAD_LINES, "text/csv")).run()
+    assert not at.exception and not at.error
+    preview = [df.value for df in at.dataframe if list(df.value.columns) == ["customer_id", "timestamp", "event", "revenue"]]
+    assert list(preview[0]["customer_id"].fillna("")) == ["B1", "B1", "B2", "", "B3"]
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    refused = [df.value for df in at.dataframe if "reason" in df.value.columns][0].set_index("reason")
+    assert refused.loc["line has the wrong number of fields", "rows"] == 1
+    assert refused.loc["line has the wrong number of fields", "first rows"].endswith(" 9")
+    assert metrics(at)["Rows read"] == "12 rows"
