@@ -2,8 +2,9 @@
 
 DuckDB reads the file itself. The steps, each a set-based query:
 
-1. *Look* at the first bytes: refuse empty and binary files, detect gzip and the encoding
-   (UTF-16 by its byte-order mark, else UTF-8 when the start decodes as UTF-8, else Latin-1).
+1. *Look* at the first bytes: refuse empty and binary files, detect gzip (by its magic bytes, so
+   that a gzip file named .csv is read too) and the encoding (UTF-16 by its byte-order mark, else
+   UTF-8 when the start decodes as UTF-8, else Latin-1).
 2. *Detect* the delimiter from the header line (the first line; see :func:`detect_delimiter`);
    fields are quoted with double quotes, as every common export does.
 3. *Parse* the file in one pass, every cell read as text (``read_csv`` with every column VARCHAR)
@@ -105,19 +106,22 @@ class FileInfo:
     quote: str
     escape: str
     columns: list[str]
+    compression: str = "none"  # "gzip" when the file starts with gzip's magic bytes, whatever its name
 
     def read_csv_args(self) -> tuple[str, list]:
         """``read_csv`` named arguments (as SQL with ``?``) and their values: every column as text.
 
         Nothing is sniffed from the rows (``auto_detect = false``): the dialect and the columns
         come from :func:`inspect_file`, so odd rows are refused one by one instead of derailing
-        the whole read.
+        the whole read. The compression too: DuckDB would go by the file's name, and read a gzip
+        file named .csv as text.
         """
         args = (
             "auto_detect = false, encoding = ?, delim = ?, quote = ?, escape = ?, header = true, "
-            "columns = ?"
+            "columns = ?, compression = ?"
         )
-        return args, [self.encoding, self.delimiter, self.quote, self.escape, {c: "VARCHAR" for c in self.columns}]
+        return args, [self.encoding, self.delimiter, self.quote, self.escape, {c: "VARCHAR" for c in self.columns},
+                      self.compression]
 
 
 def _too_big(label: str, size: int) -> BadUpload:
@@ -247,7 +251,7 @@ def inspect_file(path: str | Path, label: str | None = None) -> FileInfo:
     """Look at a file: refuse what cannot be an export, detect encoding, dialect and header."""
     path = Path(path)
     label = label or path.name
-    head, _ = _read_head(path, label)
+    head, gzipped = _read_head(path, label)
     encoding = detect_encoding(head, label)
     delimiter = detect_delimiter(head, encoding)
     columns = header_columns(head, encoding, delimiter)
@@ -256,7 +260,7 @@ def inspect_file(path: str | Path, label: str | None = None) -> FileInfo:
             f"{label} has only one column ({columns[0] if columns else 'none'}); an export needs at least a "
             "customer and a timestamp column, separated by commas, semicolons or tabs."
         )
-    return FileInfo(path, label, encoding, delimiter, '"', '"', columns)
+    return FileInfo(path, label, encoding, delimiter, '"', '"', columns, "gzip" if gzipped else "none")
 
 
 def _csv_error_message(exc: Exception, label: str) -> str:
@@ -559,7 +563,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         _parse(cur, info, mapping, fmt)
     except duckdb.Error as exc:
         if info.encoding == "utf-8" and "unicode" in str(exc).lower():
-            info = FileInfo(info.path, label, "latin-1", info.delimiter, info.quote, info.escape, info.columns)
+            info = dataclasses.replace(info, encoding="latin-1")
             return _stage(cur, info, mapping, stage_map)
         raise BadUpload(_csv_error_message(exc, label)) from None
     # the malformed lines (a file parsed twice has them twice in the rejects table)

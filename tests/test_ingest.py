@@ -228,6 +228,9 @@ def test_gz_that_is_not_gzip(ws, write):
         ("tabs.csv", "customer_id\ttimestamp\tevent\trevenue\nJosé\t2026-01-01\tcafé\t2\n".encode()),
         ("quoted.csv", 'customer_id,timestamp,event,revenue\nJosé,2026-01-01,"café, with\na newline",2\n'.encode()),
         ("gz.csv.gz", gzip.compress("customer_id,timestamp,event,revenue\nJosé,2026-01-01,café,2\n".encode())),
+        # gzip-compressed but named .csv: known by its magic bytes (DuckDB, going by the name, read it as text)
+        ("gz_named.csv", gzip.compress("customer_id,timestamp,event,revenue\nJosé,2026-01-01,café,2\n".encode())),
+        ("gz_latin1.csv", gzip.compress("customer_id,timestamp,event,revenue\nJosé,2026-01-01,café,2\n".encode("latin-1"))),
     ],
 )
 def test_encodings_delimiters_quoting_and_gzip(ws, write, name, content):

@@ -283,3 +283,16 @@ def test_a_line_with_too_many_fields_near_the_top_is_refused_not_fatal(app):
     assert refused.loc["line has the wrong number of fields", "rows"] == 1
     assert refused.loc["line has the wrong number of fields", "first rows"].endswith(" 9")
     assert metrics(at)["Rows read"] == "12 rows"
+
+
+def test_a_gzip_file_named_csv_is_read(app):
+    """A gzip file named .csv was told it 'could not be read as CSV; save it as a comma-separated file': wrong
+    advice. It is known by its magic bytes and read, preview and ingest."""
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("export.csv", gzip.compress(CLEAN), "text/csv")).run()
+    assert not at.exception and not at.error
+    preview = [df.value for df in at.dataframe if "timestamp" in df.value.columns][0]
+    assert list(preview["customer_id"]) == ["c1", "c2"]
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Rows kept"] == "2 rows"
