@@ -30,10 +30,13 @@ a space) or the format of :data:`DATE_FORMATS` that reads most of a sample of th
 (ISO first on ties). When the first :data:`HEAD_ROWS` rows all read as ISO 8601, the file is parsed
 so at once, and the formats are compared only if a filled cell further down does not read (or none
 is filled), the file then being parsed again if another format wins; otherwise they are compared
-before the parse. A slash date that reads both day-first and month-first on every row (no day above
-12 anywhere) is refused with a request to name the format, never guessed. Rows that do not read in
-the format most rows use are refused (mixed formats), as are timestamps before 1990-01-01 and more
-than a day after the upload.
+before the parse. A file that mixes a date-only and a date-and-time form of the same order (23/06/2025
+and 14/02/2025 10:30) is read in both, the date-only form as midnight: the formats are then written
+joined by " or " (``%d/%m/%Y %H:%M or %d/%m/%Y``), and tried in turn. A slash date that reads both
+day-first and month-first on every row (no day above 12 anywhere) is refused with a request to name
+the format, never guessed. Rows that do not read in the format most rows use are refused (mixed
+formats), as are timestamps before 1990-01-01 and more than a day after the upload. A date format
+given by the user must use % codes (``dd/mm/yyyy`` reads no date: it is refused with an example).
 """
 
 from __future__ import annotations
@@ -93,6 +96,28 @@ SWAPPED = {
 }
 SWAPPED.update({v: k for k, v in SWAPPED.items()})
 ISO = "ISO 8601"
+# Several formats tried in turn, written joined by this: the forms of one date order with and without a
+# time (the date part of each form of DATE_FORMATS is what comes before its first space).
+ONE_OF = " or "
+FAMILIES = {day: tuple(f for f in DATE_FORMATS if f.split(" ")[0] == day)
+            for day in dict.fromkeys(f.split(" ")[0] for f in DATE_FORMATS)}
+
+
+def swapped(fmt: str) -> str | None:
+    """The month-first reading of a day-first format (and back), also of formats joined by :data:`ONE_OF`;
+    None for a format that has no such twin."""
+    parts = fmt.split(ONE_OF)
+    return ONE_OF.join(SWAPPED[f] for f in parts) if all(f in SWAPPED for f in parts) else None
+
+
+def date_format_problem(fmt: str) -> str | None:
+    """What is wrong with a date format typed by the user, before anything is read: a format without a
+    % code (``dd/mm/yyyy``, a natural try) reads no date at all, and every row would be refused as
+    'timestamp not readable'. None when it may be right (DuckDB then says whether it is valid)."""
+    if any("%" not in part for part in fmt.split(ONE_OF)):
+        return (f"The date format {fmt!r} has no % codes, so it reads no date; write it with them, such as "
+                "%d/%m/%Y for 23/06/2025, or %d/%m/%Y %H:%M for 23/06/2025 14:05.")
+    return None
 
 
 @dataclass(frozen=True)
@@ -329,7 +354,10 @@ def _timestamp_expr(col: str, fmt: str) -> str:
         offset_joined = f"regexp_replace({raw}, ' ([+-][0-9]{{2}}:?[0-9]{{2}})$', '\\1')"
         return (f"CASE WHEN regexp_full_match({raw}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([ T][0-9:.]*)?') "
                 f"THEN try_cast({raw} AS TIMESTAMP) ELSE try_cast({offset_joined} AS TIMESTAMPTZ)::TIMESTAMP END")
-    return f"try_strptime({raw}, '{fmt.replace(chr(39), chr(39) * 2)}')::TIMESTAMP"
+    literals = [f"'{f.replace(chr(39), chr(39) * 2)}'" for f in fmt.split(ONE_OF)]
+    if len(literals) == 1:
+        return f"try_strptime({raw}, {literals[0]})::TIMESTAMP"
+    return f"try_strptime({raw}, [{', '.join(literals)}])::TIMESTAMP"  # the first that reads the cell
 
 
 def detect_date_format(cur: duckdb.DuckDBPyConnection, source: str, params: list, col: str, label: str) -> tuple[str, str | None]:
@@ -337,8 +365,11 @@ def detect_date_format(cur: duckdb.DuckDBPyConnection, source: str, params: list
 
     ``source`` is a table expression of this package (the file's ``read_csv``, never user text)
     whose ``?`` take ``params``. Counts how many of a sample of the non-empty cells each candidate
-    reads, and takes the one that reads most (ISO first on ties). Returns ``(format, note)``;
-    refuses a column that no candidate reads and a day/month column that reads both ways.
+    reads, and takes the one that reads most (ISO first on ties). The forms of one date order that
+    each read some cells (with and without a time, see :data:`FAMILIES`) are also tried together,
+    and win when they read more than any one of them: a date written without its time is then read
+    as midnight instead of refused. Returns ``(format, note)``; refuses a column that no candidate
+    reads and a day/month column that reads both ways.
     """
     text = _text(col)
     # The formats are tried on a sample (repeatable) of the filled cells: rows that do not read in
@@ -352,6 +383,12 @@ def detect_date_format(cur: duckdb.DuckDBPyConnection, source: str, params: list
     counts = ", ".join(f"count({_timestamp_expr(col, f)})" for f in candidates)
     sampled, *read = cur.execute(f"SELECT count(*), {counts} FROM date_sample").fetchone()
     reads = dict(zip(candidates, read, strict=True))
+    together = [ONE_OF.join(found) for forms in FAMILIES.values() if len(found := [f for f in forms if reads[f]]) > 1]
+    extra = list(dict.fromkeys(f for t in together for f in (t, swapped(t)) if f and f not in reads))
+    if extra:
+        counts = ", ".join(f"count({_timestamp_expr(col, f)})" for f in extra)
+        reads.update(zip(extra, cur.execute(f"SELECT {counts} FROM date_sample").fetchone(), strict=True))
+        candidates = (*candidates, *together)  # after the single forms: they win ties
     if sampled == 0:  # the sample holds filled cells only: none were filled
         raise BadUpload(f"The timestamp column {col} of {label} is empty on every row; map the column that holds the dates.")
     best = max(candidates, key=lambda f: reads[f])  # max keeps the first of equals: ISO wins ties
@@ -361,15 +398,18 @@ def detect_date_format(cur: duckdb.DuckDBPyConnection, source: str, params: list
             f"The timestamp column {col} of {label} holds no date Journey Ledger can read (for example "
             f"{example!r}); map the column that holds the dates, or give their format (such as %d/%m/%Y)."
         )
-    if best in SWAPPED and reads[SWAPPED[best]] == reads[best]:
+    twin = swapped(best)
+    if twin is not None and reads.get(twin) == reads[best]:
         example = cur.execute(
             f"SELECT {text} FROM {source} WHERE {_timestamp_expr(col, best)} IS NOT NULL LIMIT 1", params
         ).fetchone()[0]
         raise MappingError(
             f"The dates in column {col} of {label}, such as {example!r}, read both as day/month and as "
-            f"month/day; say which with the date format {best!r} or {SWAPPED[best]!r}."
+            f"month/day; say which with the date format {best!r} or {twin!r}."
         )
     note = None if best == ISO else f"timestamps read with the format {best}"
+    if ONE_OF in best:
+        note = f"timestamps read with the formats {best}, a date without a time as midnight"
     return best, note
 
 
@@ -547,6 +587,8 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         raise MappingError("The timestamp must come from a column of the file, not a constant.")
     notes: list[str] = []
     fmt = mapping.date_format
+    if fmt and date_format_problem(fmt):
+        raise MappingError(date_format_problem(fmt))
     if fmt:
         try:
             cur.execute(f"SELECT {_timestamp_expr(ts_col, fmt)} FROM (SELECT NULL::VARCHAR AS {quote_ident(ts_col)})").fetchall()

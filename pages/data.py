@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import JourneyLedgerError
-from analytics.ingest import inspect_file, preview_rows
+from analytics.ingest import date_format_problem, inspect_file, preview_rows
 from analytics.mapping import CANONICAL, CONSTANT_ALLOWED, REQUIRED, Mapping, Source, suggest_mapping
 from analytics.model import Settings
 from analytics.stagemap import DEFAULT_STAGE_MAP, parse_stage_map, stage_map_from_dict
@@ -296,8 +296,11 @@ def _mapping_form(columns: list[str], suggested: Mapping, file) -> Mapping:
         "Date format (leave empty to detect it)", value="", placeholder="for example %d/%m/%Y %H:%M",
         key=_form_key("map_date_format", file),
         help="ISO 8601 dates (2026-03-31, 2026-03-31T14:05:00+02:00) and common formats are detected. "
-        "Dates like 03/04/2026 that could be day/month or month/day need their format here.",
+        "Dates like 03/04/2026 that could be day/month or month/day need their format here, written with "
+        "% codes: %d/%m/%Y for 23/06/2025, %m/%d/%Y %H:%M for 06/23/2025 14:05.",
     ).strip()
+    if date_format and date_format_problem(date_format):
+        st.error(md(date_format_problem(date_format)))
     return Mapping(sources=sources, date_format=date_format or None)
 
 
@@ -333,7 +336,8 @@ if uploaded is not None:
             # keyed by the name too: a replacement agreed for one dataset is not carried to another
             replace = st.checkbox(f"Replace the existing dataset '{md(name.strip())}'",
                                   key=_form_key(f"upload_replace@{name.strip()}", uploaded))
-        if st.button("Ingest", type="primary", key="ingest"):
+        bad_format = bool(mapping.date_format and date_format_problem(mapping.date_format))  # said above
+        if st.button("Ingest", type="primary", key="ingest", disabled=bad_format):
             try:
                 if stage_choice == stage_options[1]:
                     if stage_file is None:

@@ -152,6 +152,56 @@ def test_rows_after_a_malformed_line_keep_their_numbers(ws, write):
     assert got == {"malformed": (2, [3, 6], "line"), "missing_customer": (2, [4, 6], "row")}
 
 
+@pytest.mark.parametrize("lines, fmt, expected", [
+    # the review's dayfirst.csv: every other row without its time; the rows of one form were all refused
+    ("a,23/06/2025,x,0\nb,14/02/2025 10:30,x,0\nc,02/03/2025,x,0\nd,13/10/2025 09:15:30,x,0\n",
+     "%d/%m/%Y %H:%M:%S or %d/%m/%Y %H:%M or %d/%m/%Y",
+     [datetime(2025, 6, 23), datetime(2025, 2, 14, 10, 30), datetime(2025, 3, 2), datetime(2025, 10, 13, 9, 15, 30)]),
+    ("a,06/23/2025,x,0\nb,02/14/2025 10:30,x,0\nc,03/02/2025,x,0\n", "%m/%d/%Y %H:%M or %m/%d/%Y",
+     [datetime(2025, 6, 23), datetime(2025, 2, 14, 10, 30), datetime(2025, 3, 2)]),
+    ("a,23.06.2025,x,0\nb,14.02.2025 10:30,x,0\n", "%d.%m.%Y %H:%M or %d.%m.%Y",
+     [datetime(2025, 6, 23), datetime(2025, 2, 14, 10, 30)]),
+])
+def test_dates_with_and_without_a_time_in_one_order_are_both_read(ws, write, lines, fmt, expected):
+    """A day-first file mixing 23/06/2025 and 14/02/2025 10:30 lost every row of one form ('timestamp not
+    readable'): the forms of one order are read together, the date-only form as midnight."""
+    ds = ws.ingest(write("t.csv", HEADER + lines), "t")
+    assert ds.report["refused"] == [] and ds.report["date_format"] == fmt
+    assert ds.report["notes"] == [f"timestamps read with the formats {fmt}, a date without a time as midnight"]
+    assert sorted(r[1] for r in rows(ws, "t")) == sorted(expected)
+
+
+def test_a_single_form_stays_one_format_and_other_orders_are_not_joined(ws, write):
+    ds = ws.ingest(write("t.csv", HEADER + "a,23/06/2025 10:00,x,0\nb,14/02/2025 10:30,x,0\n"), "t")
+    assert ds.report["date_format"] == "%d/%m/%Y %H:%M"
+    # a month-first time among day-first dates is another order: it is refused, by row, as before
+    ds = ws.ingest(write("u.csv", HEADER + "a,23/06/2025,x,0\nb,24/06/2025,x,0\nc,02/14/2025 10:30,x,0\n"), "u")
+    assert ds.report["date_format"] == "%d/%m/%Y"
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("bad_timestamp", [3])]
+
+
+def test_mixed_forms_that_read_both_ways_are_refused_and_can_be_named(ws, write):
+    path = write("t.csv", HEADER + "a,03/04/2025,x,0\nb,05/06/2025 10:30,x,0\n")
+    with pytest.raises(MappingError) as err:
+        ws.ingest(path, "t")
+    assert "'%d/%m/%Y %H:%M or %d/%m/%Y' or '%m/%d/%Y %H:%M or %m/%d/%Y'" in str(err.value)
+    columns = ["customer_id", "timestamp", "event", "revenue"]
+    mapping = Mapping(suggest_mapping(columns).sources, date_format="%d/%m/%Y %H:%M or %d/%m/%Y")
+    ws.ingest(path, "t", mapping=mapping)
+    assert sorted(r[1] for r in rows(ws, "t")) == [datetime(2025, 4, 3), datetime(2025, 6, 5, 10, 30)]
+
+
+@pytest.mark.parametrize("fmt", ["dd/mm/yyyy", "DD/MM/YYYY HH:mm", "%d/%m/%Y or dd/mm/yyyy"])
+def test_a_date_format_without_percent_codes_is_refused_with_an_example(ws, write, fmt):
+    """'dd/mm/yyyy' read no date, and every row was refused as 'timestamp not readable'."""
+    columns = ["customer_id", "timestamp", "event", "revenue"]
+    with pytest.raises(MappingError) as err:
+        ws.ingest(write("t.csv", HEADER + "a,23/06/2025,x,0\n"), "t", mapping=Mapping(suggest_mapping(columns).sources, date_format=fmt))
+    assert str(err.value) == (f"The date format {fmt!r} has no % codes, so it reads no date; write it with them, such as "
+                              "%d/%m/%Y for 23/06/2025, or %d/%m/%Y %H:%M for 23/06/2025 14:05.")
+    assert ws.names() == []
+
+
 def test_mixed_date_formats_refuse_the_minority_by_row(ws, write):
     text = HEADER + "a,2026-01-01,x,0\nb,2026-01-02,x,0\nc,Jan 3 2026,x,0\nd,2026-01-04,x,0\n"
     ds = ws.ingest(write("t.csv", text), "t")

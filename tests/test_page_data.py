@@ -296,3 +296,32 @@ def test_a_gzip_file_named_csv_is_read(app):
     at.button(key="ingest").click().run()
     assert not at.exception and not at.error
     assert metrics(at)["Rows kept"] == "2 rows"
+
+
+DAY_FIRST = b"customer_id,timestamp,event,revenue\nD0,23/06/2025,purchase,10\nD0,14/02/2025 10:30,login,0\n" \
+            b"D1,13/10/2025,purchase,10\nD1,06/09/2025 10:30,login,0\n"
+
+
+def test_a_date_format_without_percent_codes_is_said_at_once(app):
+    """'dd/mm/yyyy' (a natural try) read no date, and the ingest said 'N rows have timestamp not readable'."""
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("dayfirst.csv", DAY_FIRST, "text/csv")).run()
+    form_widget(at.text_input, "map_date_format").set_value("dd/mm/yyyy").run()
+    assert not at.exception
+    assert [plain(e.value) for e in at.error] == [
+        "The date format 'dd/mm/yyyy' has no % codes, so it reads no date; write it with them, such as "
+        "%d/%m/%Y for 23/06/2025, or %d/%m/%Y %H:%M for 23/06/2025 14:05."]
+    assert at.button(key="ingest").disabled
+    form_widget(at.text_input, "map_date_format").set_value("%d/%m/%Y").run()
+    assert not at.error and not at.button(key="ingest").disabled
+
+
+def test_day_first_dates_with_and_without_a_time_are_all_kept(app):
+    """The rows of one of the two forms were all refused, with no word but the refusals' count."""
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("dayfirst.csv", DAY_FIRST, "text/csv")).run()
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Rows kept"] == "4 rows" and metrics(at)["Rows refused"] == "0 rows"
+    assert "timestamps read with the formats %d/%m/%Y %H:%M or %d/%m/%Y, a date without a time as midnight" in [
+        plain(i.value) for i in at.info]
