@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -46,22 +47,31 @@ current = choose_dataset(ws)
 def stage_map_editor(ds) -> None:
     """Edit the stage map in the page: stages, goals, events, unmapped events, churn window; preview; save."""
     sm = ds.stage_map
+    # The editor's widgets are keyed by the saved map (and by this session's saves): a widget keeps its state
+    # under its key, so after a stage map was saved (here, from a TOML file, or by another session) the editor
+    # went on showing the old settings as unsaved edits, and saving them put the old map back.
+    version = f"{hashlib.sha256(sm.to_toml().encode()).hexdigest()[:12]}.{st.session_state.get('stage_map_round', 0)}"
+
+    def key(name: str) -> str:
+        return f"{name}_{ds.name}@{version}"
+
     events = ws.event_counts(ds.name)
+    show_flash("stage_map")
     st.caption(
         "Stages in journey order, each with the customer's goal and the events (touchpoints) that belong to it. "
         "Edit the table, assign unmapped events, and see the effect below before saving."
     )
     c = st.columns(3)
     churn_days = c[0].number_input("Churn window (days without a payment)", 1, 3650, sm.churn_after_days,
-                                   key=f"edit_churn_days_{ds.name}")
-    baseline = c[1].number_input("Baseline (previous periods)", 1, 36, sm.baseline_periods, key=f"edit_baseline_{ds.name}")
+                                   key=key("edit_churn_days"))
+    baseline = c[1].number_input("Baseline (previous periods)", 1, 36, sm.baseline_periods, key=key("edit_baseline"))
     event_names = sorted({e for e, _ in events} | set(sm.churn_events))
     churn_events = c[2].multiselect("Churn events (explicit loss)", event_names, default=list(sm.churn_events),
-                                    key=f"edit_churn_events_{ds.name}")
+                                    key=key("edit_churn_events"))
     table = st.data_editor(
         pd.DataFrame({"stage": [x.name for x in sm.stages], "customer goal": [x.goal for x in sm.stages],
                       "events": [", ".join(x.events) for x in sm.stages]}, dtype="object"),
-        num_rows="dynamic", width="stretch", hide_index=True, key=f"edit_stages_{ds.name}", placeholder="",
+        num_rows="dynamic", width="stretch", hide_index=True, key=key("edit_stages"), placeholder="",
         column_config={"events": st.column_config.TextColumn("events (comma-separated)", width="large")},
     )
     stage_names = [str(n).strip() for n in table["stage"] if isinstance(n, str) and n.strip()]
@@ -72,7 +82,7 @@ def stage_map_editor(ds) -> None:
         picks = st.data_editor(
             pd.DataFrame({"event": [u["event"] for u in unmapped], "rows": [u["rows"] for u in unmapped],
                           "assign to": [None] * len(unmapped)}, dtype="object"),
-            disabled=["event", "rows"], hide_index=True, key=f"edit_unmapped_{ds.name}", placeholder="",
+            disabled=["event", "rows"], hide_index=True, key=key("edit_unmapped"), placeholder="",
             column_config={"assign to": st.column_config.SelectboxColumn("assign to stage", options=stage_names),
                            **count_columns("rows")},
         )
@@ -91,30 +101,40 @@ def stage_map_editor(ds) -> None:
         edited = stage_map_from_dict(raw, "The edited stage map")
     except JourneyLedgerError as exc:
         st.error(md(exc))
-        return
+        edited = None
     if edited == sm:
         st.caption("No changes yet.")
-    else:
+    elif edited is not None:
         preview_effect(ds, edited)
         if st.button("Save stage map", type="primary", key="save_stage_map"):
-            with st.spinner("Saving the stage map and recomputing the customer lifecycle..."):
-                ws.set_stage_map(ds.name, edited)
-            st.toast("Stage map saved.")
-            st.rerun()
+            save_stage_map(ds, edited, "Stage map saved.")
+    # below the table's errors too: a map that cannot be edited into shape can still be replaced
     with st.expander("Replace from a TOML file, or download it"):
         st.download_button("Download the stage map (TOML)", sm.to_toml(), file_name="stages.toml",
                            mime="application/toml", key="download_stage_map")
-        toml_file = st.file_uploader("Stage map (TOML)", type=["toml"], key="stage_map_upload")
+        toml_file = st.file_uploader("Stage map (TOML)", type=["toml"], key=key("stage_map_upload"))
         if toml_file is not None and st.button("Use this stage map", key="stage_map_apply"):
             try:
-                with st.spinner("Saving the stage map and recomputing the customer lifecycle..."):
-                    ws.set_stage_map(ds.name, parse_stage_map(toml_file.getvalue().decode("utf-8-sig"), toml_file.name))
+                new = parse_stage_map(toml_file.getvalue().decode("utf-8-sig"), toml_file.name)
             except UnicodeDecodeError:
                 st.error(f"{md(toml_file.name)} is not UTF-8 text; save it as UTF-8 TOML.")
             except JourneyLedgerError as exc:
                 st.error(md(exc))
             else:
-                st.rerun()
+                save_stage_map(ds, new, f"Stage map replaced from {md(toml_file.name)}.")
+
+
+def save_stage_map(ds, stage_map, done: str) -> None:
+    """Save ``stage_map`` for ``ds``; on success start the editor afresh from it and say ``done`` (Markdown)."""
+    try:
+        with st.spinner("Saving the stage map and recomputing the customer lifecycle..."):
+            ws.set_stage_map(ds.name, stage_map)
+    except JourneyLedgerError as exc:  # the dataset renamed or deleted by another session meanwhile
+        st.error(md(exc))
+        return
+    st.session_state["stage_map_round"] = st.session_state.get("stage_map_round", 0) + 1
+    flash("stage_map", done)
+    st.rerun()
 
 
 def preview_effect(ds, edited) -> None:

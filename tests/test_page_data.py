@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from analytics.workspace import Workspace
+from tests.conftest import WORKED_STAGES
 from tests.pages_helpers import example_workspace, formatted_counts, open_page, plain, shop_workspace
 
 
@@ -24,7 +25,8 @@ def metrics(at) -> dict[str, str]:
 
 
 def form_widget(widgets, name: str):
-    """The upload form's widget ``name`` (its key is the name, '@' and the uploaded file's id)."""
+    """The widget ``name`` of the upload form or the stage map editor (its key is the name, '@' and the uploaded
+    file's id, or the name, the dataset's and the saved stage map's version)."""
     [w] = [w for w in widgets if w.key and w.key.split("@")[0] == name]
     return w
 
@@ -100,7 +102,7 @@ def test_rename_then_delete(app):
 
 def test_stage_map_edit_previews_then_saves(app, tmp_path):
     at = app.run()
-    at.number_input(key="edit_churn_days_Example").set_value(400).run()
+    form_widget(at.number_input, "edit_churn_days_Example").set_value(400).run()
     assert not at.exception and not at.error
     cards = metrics(at)
     # March with W = 400: only A's cancel loses a customer (B and C stay active).
@@ -118,7 +120,7 @@ def test_stage_map_edit_previews_then_saves(app, tmp_path):
 
 def test_without_churn_events_only_the_window_loses_customers(app):
     at = app.run()
-    at.multiselect(key="edit_churn_events_Example").set_value([]).run()
+    form_widget(at.multiselect, "edit_churn_events_Example").set_value([]).run()
     assert not at.exception and not at.error
     # A's cancel no longer counts (its window runs to 19 April); B and C still run out in March.
     assert metrics(at)["Customers lost"] == "2"
@@ -325,3 +327,61 @@ def test_day_first_dates_with_and_without_a_time_are_all_kept(app):
     assert metrics(at)["Rows kept"] == "4 rows" and metrics(at)["Rows refused"] == "0 rows"
     assert "timestamps read with the formats %d/%m/%Y %H:%M or %d/%m/%Y, a date without a time as midnight" in [
         plain(i.value) for i in at.info]
+
+
+NEW_MAP = WORKED_STAGES.replace("churn_after_days = 45", "churn_after_days = 60")
+
+
+def toml_uploader(at):
+    [u] = [u for u in at.file_uploader if u.label == "Stage map (TOML)"]
+    return u
+
+
+def saved_map(tmp_path, name="Example"):
+    ws = Workspace(tmp_path / "example.duckdb", seed_sample=False)
+    try:
+        return ws.dataset(name).stage_map
+    finally:
+        ws.close()
+
+
+def test_a_stage_map_from_a_toml_file_is_what_the_editor_shows_next(app, tmp_path):
+    """After 'Use this stage map' the editor still showed the old settings (an unsaved churn window of 400
+    against the file's 60) as pending edits, with 'Save stage map', which would have put them back."""
+    at = app.run()
+    form_widget(at.number_input, "edit_churn_days_Example").set_value(400).run()
+    assert [b for b in at.button if b.key == "save_stage_map"]  # pending edits
+    toml_uploader(at).set_value(("new.toml", NEW_MAP.encode(), "application/toml")).run()
+    at.button(key="stage_map_apply").click().run()
+    assert not at.exception and not at.error
+    assert saved_map(tmp_path).churn_after_days == 60
+    assert form_widget(at.number_input, "edit_churn_days_Example").value == 60
+    assert "No changes yet." in [c.value for c in at.caption]
+    assert not [b for b in at.button if b.key == "save_stage_map"]
+    assert not [m for m in at.markdown if m.value.startswith("**Effect of the edits")]
+    assert said(at) == ["Stage map replaced from new.toml."]
+    assert toml_uploader(at).value is None  # not left armed
+
+
+def test_saving_the_edits_starts_the_editor_afresh(app, tmp_path):
+    at = app.run()
+    form_widget(at.number_input, "edit_churn_days_Example").set_value(400).run()
+    at.button(key="save_stage_map").click().run()
+    assert not at.exception and not at.error
+    assert saved_map(tmp_path).churn_after_days == 400
+    assert said(at) == ["Stage map saved."]
+    assert "No changes yet." in [c.value for c in at.caption]
+
+
+def test_with_a_table_error_the_toml_file_can_still_replace_the_map(app, tmp_path):
+    """With an error in the table (a stage name twice) the 'Replace from a TOML file' section disappeared."""
+    at = app.run()
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {1: {"stage": "Discover"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert [plain(e.value) for e in at.error] == [
+        "The edited stage map: the stage 'Discover' is listed twice; give each stage its own name."]
+    assert [e.label for e in at.expander] == ["Replace from a TOML file, or download it"]
+    toml_uploader(at).set_value(("new.toml", NEW_MAP.encode(), "application/toml")).run()
+    at.button(key="stage_map_apply").click().run()
+    assert not at.exception and not at.error
+    assert saved_map(tmp_path).churn_after_days == 60 and said(at) == ["Stage map replaced from new.toml."]
