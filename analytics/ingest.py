@@ -653,6 +653,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
             f"({top['where']} {', '.join(map(str, top['examples']))}...); {top['fix']}."
         )
     make_customer_keys(cur, "parsed WHERE reason IS NULL")
+    stages_in_data = data_stages(cur, "parsed WHERE reason IS NULL") if mapping.get("stage") is not None else {}
     if satisfaction_unread:
         notes.append(f"{satisfaction_unread:,} satisfaction values are not numbers and were left empty")
     report = {
@@ -672,7 +673,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         "duplicates": by_reason.get("duplicate", (0, []))[0],
         "unmapped": unmapped_events(cur, "parsed WHERE reason IS NULL", stage_map),
         "notes": notes,
-        "warnings": stage_map.warnings_for(events_seen),
+        "warnings": stage_map.warnings_for(events_seen) + stage_map.warnings_against(events_seen, stages_in_data),
     }
     return Staged(info=info, mapping=mapping, report=report)
 
@@ -727,3 +728,9 @@ def unmapped_events(cur: duckdb.DuckDBPyConnection, source: str, stage_map: Stag
         """
     ).fetchall()
     return [{"event": e, "rows": n, "stage": UNMAPPED} for e, n in rows]
+
+
+def data_stages(cur: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
+    """The stage names the data's own stage column gives, with their rows (``source`` is a table
+    expression produced by this package, never user text)."""
+    return dict(cur.execute(f"SELECT stage, count(*) FROM (SELECT stage FROM {source}) WHERE stage IS NOT NULL GROUP BY stage").fetchall())

@@ -14,7 +14,9 @@ Written as TOML (see DOMAIN.md)::
 
 Validation refuses unknown keys, wrong types, repeated stage names and an event listed
 under two stages, each with a sentence that says where and what to change. A churn event
-that never occurs in the data is only a warning (:meth:`StageMap.warnings_for`).
+that never occurs in the data is only a warning (:meth:`StageMap.warnings_for`), as are a stage
+nobody can enter, a listed event that never occurs and stage names in the data that the map does
+not have (:meth:`StageMap.warnings_against`).
 """
 
 from __future__ import annotations
@@ -78,6 +80,37 @@ class StageMap:
                 )
         if not self.stages:
             out.append("The stage map has no stages, so every event is shown as Unmapped.")
+        return out
+
+    def warnings_against(self, events_in_data: set[str], stages_in_data: dict[str, int]) -> list[str]:
+        """The map's mistakes that the data shows, none of which stops it from being saved: a stage that
+        nobody can enter (no events, and no row names it in the stage column), events listed under a stage
+        that never occur (a typo such as 'purchse'; a churn event is :meth:`warnings_for`'s), and rows whose
+        stage column names a stage the map does not have (``stages_in_data``: stage name -> rows): those are
+        placed by their event name, as DOMAIN.md says of a stage that cannot be found."""
+        out = []
+        for s in self.stages:
+            if not s.events and s.name not in stages_in_data:
+                out.append(f"Stage '{s.name}' has no events, so nobody enters it; list its events, or remove it.")
+        missing = [e for s in self.stages for e in s.events if e not in events_in_data and e not in self.churn_events]
+        if missing:
+            listed = ", ".join(f"'{e}'" for e in missing[:10]) + (f" and {len(missing) - 10:,} more" if len(missing) > 10 else "")
+            out.append(
+                f"The event {listed} of the stage map never occurs in the data; check its spelling." if len(missing) == 1
+                else f"The events {listed} of the stage map never occur in the data; check their spelling."
+            )
+        unknown = {name: n for name, n in stages_in_data.items() if name not in self.stage_names}
+        if unknown:
+            def rows(n: int) -> str:
+                return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+            total = sum(unknown.values())
+            names = ", ".join(f"{name}: {rows(n)}" for name, n in sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0])))
+            out.append(
+                f"The stage column of {rows(total)} names a stage the stage map does not have ({names}); "
+                f"{'that row was' if total == 1 else 'those rows were'} placed by {'its' if total == 1 else 'their'} "
+                "event name instead. Add the stage to the map, or correct the column."
+            )
         return out
 
     def to_dict(self) -> dict:

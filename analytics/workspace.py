@@ -260,6 +260,12 @@ class Workspace:
                 f"SELECT event, count(*) AS n FROM {ds.table} GROUP BY event ORDER BY n DESC, event"
             ).fetchall()
 
+    def stage_counts(self, name: str) -> dict[str, int]:
+        """The stage names a dataset's own stage column gives, with their rows."""
+        ds = self.dataset(name)
+        with self.cursor() as cur:
+            return _ingest.data_stages(cur, ds.table)
+
     @staticmethod
     def _dataset(row: dict) -> Dataset:
         row["mapping"] = json.loads(row["mapping"])
@@ -360,7 +366,8 @@ class Workspace:
             report = dict(ds.report)
             report["unmapped"] = _ingest.unmapped_events(cur, ds.table, stage_map)
             events_seen = {r[0] for r in cur.execute(f"SELECT DISTINCT event FROM {ds.table}").fetchall()}
-            report["warnings"] = stage_map.warnings_for(events_seen)
+            report["warnings"] = (stage_map.warnings_for(events_seen)
+                                  + stage_map.warnings_against(events_seen, _ingest.data_stages(cur, ds.table)))
             with transaction(cur):
                 # the churn events and window may have changed: the first look's lifecycle follows
                 lifecycle.drop_from_file(cur, ds.events_table)

@@ -87,6 +87,15 @@ def stage_map_editor(ds) -> None:
                            **count_columns("rows")},
         )
         assigned = {r["event"]: r["assign to"] for r in picks.to_dict("records") if r["assign to"] in stage_names}
+
+    def filled(x) -> bool:
+        return isinstance(x, str) and bool(x.strip())
+
+    records = table.to_dict("records")
+    # a row left wholly empty (the editor's new row) is no stage; a row with a goal or events but no name was
+    # dropped, its events with it, without a word
+    nameless = [i for i, r in enumerate(records, start=1)
+                if not filled(r["stage"]) and (filled(r["customer goal"]) or filled(r["events"]))]
     raw = {
         "churn_after_days": int(churn_days), "baseline_periods": int(baseline),
         "churn_events": list(churn_events), "friction_events": list(sm.friction_events),
@@ -94,14 +103,20 @@ def stage_map_editor(ds) -> None:
             {"name": str(r["stage"]).strip(), "goal": str(r["customer goal"] or "").strip(),
              "events": [e.strip() for e in str(r["events"] or "").split(",") if e.strip()]
              + [e for e, stage in assigned.items() if stage == str(r["stage"]).strip()]}
-            for r in table.to_dict("records") if isinstance(r["stage"], str) and r["stage"].strip()
+            for r in records if filled(r["stage"])
         ],
     }
     try:
+        if nameless:
+            raise JourneyLedgerError(f"The edited stage map: row {nameless[0]} of the table has events or a goal but "
+                                     "no stage name; a stage needs a name, so give it one or clear the row.")
         edited = stage_map_from_dict(raw, "The edited stage map")
     except JourneyLedgerError as exc:
         st.error(md(exc))
         edited = None
+    if edited is not None:  # what the data says about the map: warnings, which do not stop it being saved
+        for warning in edited.warnings_against({e for e, _ in events}, ws.stage_counts(ds.name)):
+            st.warning(md(warning))
     if edited == sm:
         st.caption("No changes yet.")
     elif edited is not None:

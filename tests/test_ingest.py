@@ -240,6 +240,33 @@ def test_unmapped_events_are_kept_and_counted(ws, write):
     assert ds.stage_map.stages[0].events == ("ad_click", "site_visit", "webinar")
 
 
+def test_the_report_warns_of_the_stage_maps_mistakes_the_data_shows(ws, write):
+    """Stage names in the data that the map does not have were placed by event name while the report said
+    'Every event belongs to a stage.'; listed events that never occur were not mentioned."""
+    text = ("customer_id,timestamp,event,stage,revenue\nA,2026-01-03,site_visit,Discover,0\n"
+            "A,2026-01-05,purchase,Evaluate,100\nB,2026-01-06,purchase,Evaluate,50\nB,2026-01-07,login,,0\n"
+            "C,2026-01-08,renewal,Renew,10\nC,2026-01-09,cancel,,0\n")
+    ds = ws.ingest(write("t.csv", text), "t", stage_map=parse_stage_map(WORKED_STAGES))
+    assert ds.report["unmapped"] == []
+    assert ds.report["warnings"] == [
+        "The events 'ad_click', 'onboarding_call', 'support_ticket' of the stage map never occur in the data; "
+        "check their spelling.",
+        "The stage column of 2 rows names a stage the stage map does not have (Evaluate: 2 rows); those rows were "
+        "placed by their event name instead. Add the stage to the map, or correct the column.",
+    ]
+    # as the model does: the two purchases are in Buy, by their event name
+    res = compute(ws, "t")
+    assert res.stages.groupby("stage")["entered"].sum().to_dict()["Buy"] == 2
+    # a new stage map brings its own warnings: Evaluate now a stage, with no events (the data enters it)
+    evaluate = WORKED_STAGES + '\n[[stages]]\nname = "Evaluate"\n\n[[stages]]\nname = "Advocate"\n'
+    ds = ws.set_stage_map("t", parse_stage_map(evaluate))
+    assert ds.report["warnings"] == [
+        "Stage 'Advocate' has no events, so nobody enters it; list its events, or remove it.",
+        "The events 'ad_click', 'onboarding_call', 'support_ticket' of the stage map never occur in the data; "
+        "check their spelling.",
+    ]
+
+
 @pytest.mark.parametrize(
     "content, words",
     [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from analytics.stagemap import parse_stage_map
 from analytics.workspace import Workspace
 from tests.conftest import WORKED_STAGES
 from tests.pages_helpers import example_workspace, formatted_counts, open_page, plain, shop_workspace
@@ -385,3 +386,69 @@ def test_with_a_table_error_the_toml_file_can_still_replace_the_map(app, tmp_pat
     at.button(key="stage_map_apply").click().run()
     assert not at.exception and not at.error
     assert saved_map(tmp_path).churn_after_days == 60 and said(at) == ["Stage map replaced from new.toml."]
+
+
+def tab_warnings(at, tab: str) -> list[str]:
+    [t] = [t for t in at.tabs if t.label == tab]
+    return [plain(w.value) for w in t.warning]
+
+
+def edit_table(at, edited_rows: dict) -> None:
+    """Edit cells of the stage map's table (AppTest takes a data editor's edits through the session state)."""
+    at.session_state[at.data_editor[0].key] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+    at.run()
+
+
+def test_a_stage_without_a_name_is_an_error(app):
+    """A row whose stage name was blank was dropped, its events with it, without a word."""
+    at = app.run()
+    edit_table(at, {1: {"stage": ""}})  # Buy, with its purchase
+    assert not at.exception
+    assert [plain(e.value) for e in at.error] == [
+        "The edited stage map: row 2 of the table has events or a goal but no stage name; a stage needs a name, "
+        "so give it one or clear the row."]
+    assert not [b for b in at.button if b.key == "save_stage_map"]
+
+
+def test_stage_map_warnings_do_not_stop_a_save(app, tmp_path):
+    """A stage with no events and a misspelt event were saved without a word."""
+    at = app.run()
+    edit_table(at, {1: {"events": "purchse"}, 2: {"events": ""}})  # Buy's purchase misspelt; Onboard emptied
+    assert not at.exception and not at.error
+    assert tab_warnings(at, "Stage map") == [
+        "Stage 'Onboard' has no events, so nobody enters it; list its events, or remove it.",
+        "The event 'purchse' of the stage map never occurs in the data; check its spelling.",
+    ]
+    at.button(key="save_stage_map").click().run()
+    assert not at.exception and not at.error
+    assert [s.events for s in saved_map(tmp_path).stages][1:3] == [("purchse",), ()]
+    # the saved map's report says the same
+    assert tab_warnings(at, "Validation report") == [
+        "Stage 'Onboard' has no events, so nobody enters it; list its events, or remove it.",
+        "The event 'purchse' of the stage map never occurs in the data; check its spelling.",
+    ]
+
+
+def test_stage_names_in_the_data_that_the_map_lacks_are_counted(tmp_path, monkeypatch):
+    """Evaluate and Onboard in the file's stage column, unknown to the map, were placed by event name while the
+    report said 'Every event belongs to a stage.'"""
+    path = tmp_path / "stages.duckdb"
+    ws = Workspace(path, seed_sample=False)
+    csv = tmp_path / "s.csv"
+    csv.write_text("customer_id,timestamp,event,stage,revenue\nA,2026-01-03,site_visit,Discover,0\n"
+                   "A,2026-01-05,purchase,Evaluate,100\nB,2026-01-06,purchase,Evaluate,50\nB,2026-01-07,login,Onboard,0\n")
+    ws.ingest(csv, "Staged", stage_map=parse_stage_map(WORKED_STAGES.replace('"onboarding_call"', '"login"')
+                                                       .replace('["login", "support_ticket"]', '["support_ticket"]')))
+    ws.close()
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
+    at = open_page("data").run()
+    assert not at.exception and not at.error
+    expected = ("The stage column of 2 rows names a stage the stage map does not have (Evaluate: 2 rows); those rows "
+                "were placed by their event name instead. Add the stage to the map, or correct the column.")
+    # in the validation report and under the stage map's table (Onboard is a stage of this map)
+    assert expected in tab_warnings(at, "Validation report") and expected in tab_warnings(at, "Stage map")
+    # with Evaluate added to the map, the editor's warning goes
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {}, "added_rows": [{"stage": "Evaluate"}], "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error
+    assert expected not in tab_warnings(at, "Stage map") and tab_warnings(at, "Stage map")  # the others stay

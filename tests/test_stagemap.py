@@ -52,3 +52,26 @@ def test_churn_event_missing_from_data_is_a_warning_not_an_error():
     assert sm.warnings_for({"purchase", "cancel"}) == []
     [warning] = sm.warnings_for({"purchase"})
     assert "'cancel' never occurs in the data" in warning
+
+
+def test_mistakes_the_data_shows_are_warnings():
+    sm = parse_stage_map(WORKED_STAGES.replace('events = ["purchase"]', 'events = ["purchse"]')
+                         .replace('events = ["onboarding_call"]', "events = []"))
+    events = {"ad_click", "site_visit", "purchase", "login", "support_ticket", "renewal"}
+    assert sm.warnings_against(events, {}) == [
+        "Stage 'Onboard' has no events, so nobody enters it; list its events, or remove it.",
+        "The event 'purchse' of the stage map never occurs in the data; check its spelling.",
+    ]  # the churn event 'cancel' is warnings_for's
+    # a stage the data's own stage column names is entered without events; the names the map lacks are counted
+    assert sm.warnings_against(events | {"purchse"}, {"Onboard": 3, "Buy": 2, "Evaluate": 4, "Advocate": 1}) == [
+        "The stage column of 5 rows names a stage the stage map does not have (Evaluate: 4 rows, Advocate: 1 row); "
+        "those rows were placed by their event name instead. Add the stage to the map, or correct the column.",
+    ]
+    assert sm.warnings_against(events | {"purchse"}, {"Onboard": 1, "Evaluate": 1})[-1].startswith(
+        "The stage column of 1 row names a stage the stage map does not have (Evaluate: 1 row); that row was placed "
+        "by its event name instead.")
+    assert parse_stage_map(WORKED_STAGES).warnings_against(events | {"onboarding_call", "cancel"}, {"Buy": 9}) == []
+    many = parse_stage_map('[[stages]]\nname = "A"\nevents = [' + ", ".join(f'"e{i}"' for i in range(12)) + "]")
+    assert many.warnings_against(set(), {}) == [
+        "The events 'e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9' and 2 more of the stage map never occur "
+        "in the data; check their spelling."]
