@@ -32,7 +32,7 @@ def format_report(report: dict) -> str:
         f"Rows refused: {report['rows_refused']:,}",
     ]
     for r in report["refused"]:
-        where = "lines" if r["where"] == "line" else "rows"
+        where = r["where"] if len(r["examples"]) == 1 else r["where"] + "s"
         examples = ", ".join(str(x) for x in r["examples"])
         more = ", ..." if r["rows"] > len(r["examples"]) else ""
         lines.append(f"  - {r['label']}: {r['rows']:,} ({where} {examples}{more}); fix: {r['fix']}")
@@ -44,7 +44,7 @@ def format_report(report: dict) -> str:
     ]
     if report["unmapped"]:
         lines.append("Events with no stage (shown as Unmapped):")
-        lines += [f"  - {u['event']}: {u['rows']:,} rows" for u in report["unmapped"]]
+        lines += [f"  - {u['event']}: {u['rows']:,} {'row' if u['rows'] == 1 else 'rows'}" for u in report["unmapped"]]
     else:
         lines.append("Events with no stage: none")
     for note in report.get("notes", []):

@@ -648,14 +648,17 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
     events_seen = set(event_names or [])
     if rows_kept == 0:
         top = max(refused, key=lambda r: r["rows"])
+        where = top["where"] + ("s" if len(top["examples"]) > 1 else "")
+        more = ", ..." if top["rows"] > len(top["examples"]) else ""  # only when there are more
         raise BadUpload(
-            f"No row of {label} could be used: {top['rows']:,} rows have {top['label']} "
-            f"({top['where']} {', '.join(map(str, top['examples']))}...); {top['fix']}."
+            f"No row of {label} could be used: {top['rows']:,} {'row has' if top['rows'] == 1 else 'rows have'} "
+            f"{top['label']} ({where} {', '.join(map(str, top['examples']))}{more}); {top['fix']}."
         )
     make_customer_keys(cur, "parsed WHERE reason IS NULL")
     stages_in_data = data_stages(cur, "parsed WHERE reason IS NULL") if mapping.get("stage") is not None else {}
     if satisfaction_unread:
-        notes.append(f"{satisfaction_unread:,} satisfaction values are not numbers and were left empty")
+        notes.append("1 satisfaction value is not a number and was left empty" if satisfaction_unread == 1
+                     else f"{satisfaction_unread:,} satisfaction values are not numbers and were left empty")
     report = {
         "file": label,
         "encoding": info.encoding,

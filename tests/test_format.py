@@ -1,4 +1,5 @@
-"""How numbers read: money in whole units at every size, signs only on what is not zero."""
+"""How numbers read (views.format): money in whole units at every size, signs only on what is not zero,
+units in the singular for one."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 
 import pytest
 
-from views.format import money, signed
+from views.format import count, money, signed
 
 
 @pytest.mark.parametrize(("amount", "shown"), [
@@ -25,3 +26,10 @@ def test_a_signed_amount_that_reads_zero_has_no_sign():
     assert signed(1_303.33, money) == "+1,303"
     assert signed(0.04, lambda v: f"{v:.1f}") == "0.0"
     assert signed(-3) == "-3"
+
+
+def test_a_count_of_one_takes_its_unit_in_the_singular():
+    assert count(1, "rows") == "1 row" and count(1.0, "events") == "1 event" and count(1, "people") == "1 person"
+    assert count(1, "rows kept") == "1 row kept"
+    assert count(0, "rows") == "0 rows" and count(2, "people") == "2 people" and count(1_001, "rows") == "1,001 rows"
+    assert count(1) == "1" and count(None, "rows") == "-"

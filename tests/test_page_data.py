@@ -64,10 +64,10 @@ def test_upload_map_and_ingest_a_shop_export(app):
     at.button(key="ingest").click().run()
     assert not at.exception and not at.error
     assert at.query_params["dataset"] in ("Shop", ["Shop"])
-    assert metrics(at) == {"Rows read": "3 rows", "Rows kept": "2 rows", "Rows refused": "1 rows", "Customers": "2 people"}
+    assert metrics(at) == {"Rows read": "3 rows", "Rows kept": "2 rows", "Rows refused": "1 row", "Customers": "2 people"}
     refused = [df.value for df in at.dataframe if "reason" in df.value.columns][0]
     assert refused.to_dict("records") == [
-        {"reason": "no customer id", "rows": 1, "first rows": "rows 2", "what to do": "fill in who the customer is, or remove the rows"}
+        {"reason": "no customer id", "rows": 1, "first rows": "row 2", "what to do": "fill in who the customer is, or remove the rows"}
     ]
 
 
@@ -284,7 +284,8 @@ def test_a_line_with_too_many_fields_near_the_top_is_refused_not_fatal(app):
     assert not at.exception and not at.error
     refused = [df.value for df in at.dataframe if "reason" in df.value.columns][0].set_index("reason")
     assert refused.loc["line has the wrong number of fields", "rows"] == 1
-    assert refused.loc["line has the wrong number of fields", "first rows"].endswith(" 9")
+    assert refused.loc["line has the wrong number of fields", "first rows"] == "line 9"  # one line: not 'lines 9'
+    assert refused.loc["revenue not a number", "first rows"] == "rows 3, 11, 12"
     assert metrics(at)["Rows read"] == "12 rows"
 
 
@@ -452,3 +453,46 @@ def test_stage_names_in_the_data_that_the_map_lacks_are_counted(tmp_path, monkey
     at.run()
     assert not at.exception and not at.error
     assert expected not in tab_warnings(at, "Stage map") and tab_warnings(at, "Stage map")  # the others stay
+
+
+ONE = b"customer_id,timestamp,event,revenue\nc1,2026-01-01,purchase,10\n,2026-01-02,purchase,5\nc1,2026-01-01,purchase,10\n"
+
+
+def test_one_of_a_kind_is_written_in_the_singular(app):
+    """'Rows refused 1 rows', '1 events from 1 people', 'its 1 events', 'rows 4' for a single row."""
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("one.csv", ONE, "text/csv")).run()
+    form_widget(at.text_input, "upload_name").set_value("One")
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert metrics(at) == {"Rows read": "3 rows", "Rows kept": "1 row", "Rows refused": "2 rows", "Customers": "1 person"}
+    caption = next(plain(c.value) for c in at.caption if " from " in c.value and "uploaded" in c.value)
+    assert caption.startswith("1 event from 1 person, 2026-01-01 to 2026-01-01;")
+    assert any("Duplicate rows removed: 1 row." in plain(c.value) for c in at.caption)
+    refused = [df.value for df in at.dataframe if "reason" in df.value.columns][0].set_index("reason")
+    assert refused.loc["no customer id", "first rows"] == "row 2"
+    assert plain(delete_box(at).label) == "Yes, delete 'One' and its 1 event"
+    assert said(at) == ["Saved 'One': 1 row kept, 2 rows refused; its validation report is above."]
+
+
+def test_no_usable_row_lists_its_rows_and_says_more_only_when_there_are(app):
+    """'No row ... could be used: 4 rows have ... (row 1, 2, 3, 4...)': '...' with no more rows."""
+    at = app.run()
+    four = b"customer_id,timestamp,event,revenue\n" + b"".join(b",2026-01-0%d,x,1\n" % d for d in range(1, 5))
+    at.file_uploader(key="upload").set_value(("four.csv", four, "text/csv")).run()
+    at.button(key="ingest").click().run()
+    assert [plain(e.value) for e in at.error] == [
+        "No row of four.csv could be used: 4 rows have no customer id (rows 1, 2, 3, 4); fill in who the customer is, "
+        "or remove the rows."]
+    seven = b"customer_id,timestamp,event,revenue\n" + b"".join(b",2026-01-0%d,x,1\n" % d for d in range(1, 8))
+    at.file_uploader(key="upload").set_value(("seven.csv", seven, "text/csv")).run()
+    at.button(key="ingest").click().run()
+    assert [plain(e.value) for e in at.error] == [
+        "No row of seven.csv could be used: 7 rows have no customer id (rows 1, 2, 3, 4, 5, ...); fill in who the "
+        "customer is, or remove the rows."]
+    one = b"customer_id,timestamp,event,revenue\n,2026-01-01,x,1\n"
+    at.file_uploader(key="upload").set_value(("one.csv", one, "text/csv")).run()
+    at.button(key="ingest").click().run()
+    assert [plain(e.value) for e in at.error] == [
+        "No row of one.csv could be used: 1 row has no customer id (row 1); fill in who the customer is, or remove "
+        "the rows."]

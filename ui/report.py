@@ -29,7 +29,7 @@ def render_report(report: dict) -> None:
                     "reason": [r["label"] for r in report["refused"]],
                     "rows": [r["rows"] for r in report["refused"]],
                     "first rows": [
-                        ("lines " if r["where"] == "line" else "rows ") + ", ".join(map(str, r["examples"]))
+                        (r["where"] if len(r["examples"]) == 1 else r["where"] + "s") + " " + ", ".join(map(str, r["examples"]))
                         for r in report["refused"]
                     ],
                     "what to do": [r["fix"] for r in report["refused"]],

@@ -9,11 +9,23 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+_SINGULAR = {"people": "person"}
+
+
+def singular(unit: str) -> str:
+    """The singular of a plural unit, its first word: rows -> row, people -> person, rows kept -> row kept."""
+    first, space, rest = unit.partition(" ")
+    first = _SINGULAR.get(first, first[:-1] if first.endswith("s") else first)
+    return first + space + rest
+
+
 def count(x, unit: str = "") -> str:
-    """12,345 customers."""
+    """12,345 customers; 1 customer (``unit`` is given in the plural)."""
     if _missing(x):
         return "-"
     s = f"{x:,.0f}"
+    if unit and s == "1":
+        unit = singular(unit)
     return f"{s} {unit}".strip()
 
 
