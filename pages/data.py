@@ -167,7 +167,9 @@ def preview_effect(ds, edited) -> None:
     c = st.columns(3)
     c[0].metric("Active customers at the end", count(b.customers_end), delta_text(b.customers_end - a.customers_end))
     c[1].metric("Customers lost", count(b.churned), delta_text(b.churned - a.churned), delta_color="inverse")
-    c[2].metric("Asset value (a year)", money(b.value_end), delta_text(b.value_end - a.value_end, money))
+    # the change in its value's form: "1.84 M" beside "-0.76 M", not "-762,208"
+    c[2].metric("Asset value (a year)", money(b.value_end),
+                delta_text(b.value_end - a.value_end, lambda d: money(d, like=b.value_end)))
     lost = pd.DataFrame({
         "lost now": now.stages[now.stages.period == period].set_index("stage")["lost"],
         "lost with the edits": then.stages[then.stages.period == period].set_index("stage")["lost"],

@@ -33,3 +33,11 @@ def test_a_count_of_one_takes_its_unit_in_the_singular():
     assert count(1, "rows kept") == "1 row kept"
     assert count(0, "rows") == "0 rows" and count(2, "people") == "2 people" and count(1_001, "rows") == "1,001 rows"
     assert count(1) == "1" and count(None, "rows") == "-"
+
+
+def test_a_change_is_written_in_the_form_of_its_value():
+    assert money(1_840_000) == "1.84 M" and money(-762_208) == "-762,208"
+    assert money(-762_208, like=1_840_000) == "-0.76 M"
+    assert money(4_000, like=1_840_000) == "0.004 M" and money(1_200_000, like=-3_000_000) == "1.20 M"
+    assert money(-1_200_000, like=500_000) == "-1,200,000"  # beside a value written in full
+    assert money(12.4, like=800) == "12" and money(0, like=2_000_000) == "0.00 M"

@@ -496,3 +496,22 @@ def test_no_usable_row_lists_its_rows_and_says_more_only_when_there_are(app):
     assert [plain(e.value) for e in at.error] == [
         "No row of one.csv could be used: 1 row has no customer id (row 1); fill in who the customer is, or remove "
         "the rows."]
+
+
+def test_the_previews_asset_change_is_written_like_its_value(tmp_path, monkeypatch):
+    """'Asset value (a year) 1.84 M' beside its change '-762,208': two forms of one figure."""
+    path = tmp_path / "big.duckdb"
+    ws = Workspace(path, seed_sample=False)
+    csv = tmp_path / "big.csv"
+    csv.write_text("customer_id,timestamp,event,revenue\n"
+                   + "".join(f"P1,2026-{m:02d}-01,purchase,1000000\n" for m in range(1, 8))
+                   + "P2,2026-01-01,purchase,200000\nP2,2026-02-01,purchase,200000\n")
+    ws.ingest(csv, "Big")
+    ws.close()
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
+    at = open_page("data").run()
+    # June 2026: with 90 days P2 was lost in May; with 400, P2 and its 400,000 a year are still there
+    form_widget(at.number_input, "edit_churn_days_Big").set_value(400).run()
+    assert not at.exception and not at.error
+    [card] = [m for m in at.metric if m.label == "Asset value (a year)"]
+    assert (card.value, card.delta) == ("6.40 M", "+0.40 M")

@@ -34,17 +34,24 @@ def plural(n, noun: str, nouns: str | None = None) -> str:
     return f"{count(n)} {noun if n == 1 else nouns or noun + 's'}"
 
 
-def money(x) -> str:
+def money(x, like=None) -> str:
     """Money in whole units, without a currency sign (exports rarely say which): 980, 18,300, 2.41 M.
 
     Whole at every size (869.48 reads 869, 0.30 reads 0), rounded as the tables and the Markdown of the
     meeting round (Python's round): the pages, the report and the pack compare amounts, they do not
-    audit cents. The CSV exports keep the full precision."""
+    audit cents. The CSV exports keep the full precision.
+
+    With ``like``, in the form that ``like`` is written in: a change beside its value, -0.76 M beside
+    1.84 M rather than -762,208 (millions get the decimals that keep a change other than nought)."""
     if _missing(x):
         return "-"
     n = round(float(x))
-    if abs(n) >= 1_000_000:
-        return f"{'-' if x < 0 else ''}{abs(float(x)) / 1_000_000:,.2f} M"
+    size = abs(round(float(like))) if like is not None and not _missing(like) else abs(n)
+    if size >= 1_000_000:
+        ax, digits = abs(float(x)), 2
+        while ax and round(ax / 1_000_000, digits) == 0 and digits < 6:
+            digits += 1
+        return f"{'-' if x < 0 else ''}{ax / 1_000_000:,.{digits}f} M"
     return f"{n:,}"
 
 
