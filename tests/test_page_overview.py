@@ -91,9 +91,13 @@ def test_sample_cards_equal_the_model(sample_path, monkeypatch):
     row = model_row(sample_path, "Sample", "2026-10")
     cards = metrics(at)
     assert cards["Active customers"][0] == count(row.customers_end)
-    assert cards["Asset value (a year)"][0] == money(row.value_end)
+    assert cards["Asset value (a year)"][0] == money(row.value_end) == "2.60 M"
     assert cards["Churn rate"][0] == percent(row.churned / row.customers_start)
     assert cards["Revenue in period"][0] == money(row.revenue)
+    # a change in money is written like its value: in millions beside millions
+    before = model_row(sample_path, "Sample", "2026-09")
+    change = cards["Asset value (a year)"][1]
+    assert change == "+" + money(row.value_end - before.value_end, like=row.value_end) and change.endswith(" M")
     assert len(at.get("plotly_chart")) == 3
 
 

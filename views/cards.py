@@ -29,7 +29,8 @@ def churn_rate(row: pd.Series) -> float | None:
 
 
 def cards(movements: pd.DataFrame, period: str) -> list[Card]:
-    """Active customers, asset value, net change, churn rate and revenue for ``period``."""
+    """Active customers, asset value, net change, churn rate and revenue for ``period``; a change in money
+    is written in its value's form (+0.19 M beside 2.60 M, not +186,830)."""
     moves = movements.set_index("period", drop=False)
     row = moves.loc[period]
     i = list(moves.index).index(period)
@@ -42,10 +43,12 @@ def cards(movements: pd.DataFrame, period: str) -> list[Card]:
     rate = churn_rate(row)
     return [
         Card("Active customers", count(row.customers_end), _delta(row.customers_end, before(lambda r: r.customers_end), count)),
-        Card("Asset value (a year)", money(row.value_end), _delta(row.value_end, before(lambda r: r.value_end), money)),
+        Card("Asset value (a year)", money(row.value_end),
+             _delta(row.value_end, before(lambda r: r.value_end), lambda d: money(d, like=row.value_end))),
         Card("Net change (customers)", ("+" if net > 0 else "") + count(net),
              _delta(net, before(lambda r: r.customers_end - r.customers_start), count)),
         Card("Churn rate", percent(rate) if rate is not None else "-",
              _delta(rate, before(churn_rate), lambda x: f"{100 * x:.1f} pts"), lower_is_better=True),
-        Card("Revenue in period", money(row.revenue), _delta(row.revenue, before(lambda r: r.revenue), money)),
+        Card("Revenue in period", money(row.revenue),
+             _delta(row.revenue, before(lambda r: r.revenue), lambda d: money(d, like=row.revenue))),
     ]
