@@ -478,22 +478,21 @@ def test_one_of_a_kind_is_written_in_the_singular(app):
 def test_no_usable_row_lists_its_rows_and_says_more_only_when_there_are(app):
     """'No row ... could be used: 4 rows have ... (row 1, 2, 3, 4...)': '...' with no more rows."""
     at = app.run()
-    four = b"customer_id,timestamp,event,revenue\n" + b"".join(b",2026-01-0%d,x,1\n" % d for d in range(1, 5))
-    at.file_uploader(key="upload").set_value(("four.csv", four, "text/csv")).run()
-    at.button(key="ingest").click().run()
-    assert [plain(e.value) for e in at.error] == [
+
+    def errors_for(name: str, rows: int) -> list[str]:
+        """The errors of an upload of ``rows`` rows, none with a customer id."""
+        data = b"customer_id,timestamp,event,revenue\n" + b"".join(b",2026-01-0%d,x,1\n" % d for d in range(1, rows + 1))
+        at.file_uploader(key="upload").set_value((name, data, "text/csv")).run()
+        at.button(key="ingest").click().run()
+        return [plain(e.value) for e in at.error]
+
+    assert errors_for("four.csv", 4) == [
         "No row of four.csv could be used: 4 rows have no customer id (rows 1, 2, 3, 4); fill in who the customer is, "
         "or remove the rows."]
-    seven = b"customer_id,timestamp,event,revenue\n" + b"".join(b",2026-01-0%d,x,1\n" % d for d in range(1, 8))
-    at.file_uploader(key="upload").set_value(("seven.csv", seven, "text/csv")).run()
-    at.button(key="ingest").click().run()
-    assert [plain(e.value) for e in at.error] == [
+    assert errors_for("seven.csv", 7) == [
         "No row of seven.csv could be used: 7 rows have no customer id (rows 1, 2, 3, 4, 5, ...); fill in who the "
         "customer is, or remove the rows."]
-    one = b"customer_id,timestamp,event,revenue\n,2026-01-01,x,1\n"
-    at.file_uploader(key="upload").set_value(("one.csv", one, "text/csv")).run()
-    at.button(key="ingest").click().run()
-    assert [plain(e.value) for e in at.error] == [
+    assert errors_for("one.csv", 1) == [
         "No row of one.csv could be used: 1 row has no customer id (row 1); fill in who the customer is, or remove "
         "the rows."]
 
