@@ -115,3 +115,23 @@ def test_half_a_range_picked_waits_for_its_end(page):
     at.date_input(key="date_range").set_value((date(2026, 2, 1), date(2026, 3, 31))).run()
     assert shown(at)["url"]["from"] == "2026-02-01" and shown(at)["url"]["to"] == "2026-03-31"
     assert shown(at)["period"] == "2026-03"
+
+
+def test_a_month_shows_as_its_quarter_on_prioritise_and_comes_back(page):
+    at = page("journey", dataset="Sample", period="2026-02").run()
+    for k in list(at.query_params):  # as a page link does
+        del at.query_params[k]
+    at.switch_page("pages/prioritise.py").run()
+    assert not at.exception
+    assert shown(at)["period"] == "2026-Q1"  # the quarter holding February, not the latest quarter
+    for k in list(at.query_params):
+        del at.query_params[k]
+    at.switch_page("pages/journey.py").run()
+    assert shown(at)["period"] == "2026-02"  # the month chosen, not the page's default
+    # a quarter picked on Prioritise is taken back to the other pages as its last month
+    at.switch_page("pages/prioritise.py").run()
+    at.selectbox(key="qp_period").select("2025-Q4").run()
+    for k in list(at.query_params):
+        del at.query_params[k]
+    at.switch_page("pages/journey.py").run()
+    assert shown(at)["period"] == "2025-12"

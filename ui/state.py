@@ -64,21 +64,36 @@ def _keep(name: str) -> str:
     return f"keep_{name}"
 
 
-def _synced(name: str, valid: list, default):
+def _synced(name: str, valid: list, default, *, keep: bool = True, kept_as=None):
     """The value of query parameter ``name``: from the URL, else the session, else ``default``.
 
-    The widget keyed ``qp_<name>`` is set to it before it is drawn; the URL follows the widget.
+    The widget keyed ``qp_<name>`` is set to it before it is drawn; the URL follows the widget. The
+    session's value is read through ``kept_as`` when given (a period in this page's grain), and is not
+    overwritten when ``keep`` is false (a page whose grain is its own: the choice made elsewhere stays).
     """
     key = f"qp_{name}"
     value = st.query_params.get(name)
     if value not in valid:
         kept = st.session_state.get(_keep(name))
+        kept = kept_as(kept) if kept_as and kept else kept
         value = kept if kept in valid else default
-    st.session_state[_keep(name)] = value
+    if keep:
+        st.session_state[_keep(name)] = value
     st.session_state[key] = value  # always: the previous page's widget of this key is not this page's
     if st.query_params.get(name) != value and value is not None:
         st.query_params[name] = value
     return key
+
+
+def in_grain(period: str, grain: str) -> str:
+    """A period's label in ``grain``: a month's quarter ('2026-02' -> '2026-Q1'), a quarter's last month
+    ('2026-Q1' -> '2026-03'); anything else as it is."""
+    year, _, part = period.partition("-")
+    if grain == "quarter" and part.isdigit():
+        return f"{year}-Q{(int(part) - 1) // 3 + 1}"
+    if grain == "month" and part[:1] == "Q" and part[1:].isdigit():
+        return f"{year}-{3 * int(part[1:]):02d}"
+    return period
 
 
 # Choosing another dataset forgets the choices that belong to the dataset shown before.
@@ -168,6 +183,7 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
     if ds.first_event is None:
         st.info("This dataset has no events.")
         return None
+    fixed_grain = grain
     if grain is None:
         key = _synced("grain", list(GRAINS), "month")
         grain = st.sidebar.radio("Periods", list(GRAINS), format_func=GRAINS.get, key=key,
@@ -200,7 +216,9 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
         return None
     complete = list(res.periods.loc[res.periods["complete"], "period"])
     default = complete[-1] if complete else periods[-1]
-    key = _synced("period", periods, default)
+    # a page of its own grain (Prioritise, by quarter) shows the quarter of the month chosen elsewhere, and
+    # leaves that month for the other pages unless a quarter is picked here
+    key = _synced("period", periods, default, keep=fixed_grain is None, kept_as=lambda p: in_grain(p, grain))
     period = st.sidebar.selectbox(
         "Period", list(reversed(periods)), key=key, on_change=_to_url("period"),
         format_func=lambda p: p if p in complete else f"{p} (so far)",
