@@ -161,15 +161,15 @@ def test_empty_states_are_explained(page):
 
 
 def test_one_quarter_is_one_quarter(page):
-    """The first quarter's trend covers 1 quarter: its title read "last 1 quarters"."""
+    """The first quarter's trend covers 1 quarter: its title read "last 1 quarters", then "last 1 quarter"."""
     at = page(period="2024-Q4").run()
     ok(at)
     (chart,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-trend")]
-    assert chart["layout"]["title"]["text"] == ("Value lost beyond baseline, last 1 quarter "
+    assert chart["layout"]["title"]["text"] == ("Value lost beyond baseline, 2024-Q4 "
                                                 "(money a year; above 0: more than usual)")
     at = page(period="2025-Q1").run()
     (chart,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-trend")]
-    assert chart["layout"]["title"]["text"].startswith("Value lost beyond baseline, last 2 quarters (")
+    assert chart["layout"]["title"]["text"].startswith("Value lost beyond baseline, 2024-Q4 to 2025-Q1 (")
 
 
 def test_a_dataset_without_stages_is_told_to_add_them(tmp_path, monkeypatch):

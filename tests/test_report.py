@@ -176,7 +176,7 @@ def test_the_trend_starts_where_the_pages_does(tmp_path, monkeypatch):
     (page,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-trend")]
     months = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
     assert page["data"][0]["x"] == months
-    assert page["layout"]["title"]["text"].endswith("last 5")
+    assert page["layout"]["title"]["text"].endswith("each period, 2026-06 to 2026-10")
     ws = Workspace(path, seed_sample=False)
     try:
         view = View(ws.dataset("Sample"), compute(ws, "Sample", Settings(as_of=date(2026, 10, 31))), "2026-10",

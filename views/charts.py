@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from views.format import count, money, plural, signed
+from views.format import count, money, signed
 
 GAIN = "#2e7d32"
 LOSS = "#c62828"
@@ -88,6 +88,11 @@ def trend_periods(periods: pd.DataFrame, start: date | None, period: str) -> lis
     return periods_from(periods, start, period)[-TREND_PERIODS:]
 
 
+def _span(periods: list[str]) -> str:
+    """The periods a chart covers, as a reader says it: '2026-Q1', '2025-11 to 2026-10'."""
+    return periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+
+
 def trend(movements: pd.DataFrame) -> go.Figure:
     """Active customers (bars) and asset value (line) at the end of each period."""
     if movements.empty:
@@ -104,7 +109,7 @@ def trend(movements: pd.DataFrame) -> go.Figure:
                     rangemode="tozero", tickmode="auto"),
         showlegend=True, legend=dict(orientation="h", y=-0.15),
     )
-    _layout(fig, f"Customers and yearly value at the end of each period, last {len(movements)}")
+    _layout(fig, f"Customers and yearly value at the end of each period, {_span(list(movements.period))}")
     fig.update_layout(showlegend=True)
     fig.update_xaxes(type="category")  # the periods as written (2026-03, 2026-Q1), not read as dates
     return fig
@@ -280,7 +285,7 @@ def priority_trend(ranked: pd.DataFrame, periods: list[str]) -> go.Figure:
     never lost anything in these quarters are left out; the top-ranked stage is drawn thickest."""
     import html  # plotly reads tags in trace names: stage names are user text
 
-    title = f"Value lost beyond baseline, last {plural(len(periods), 'quarter')} (money a year; above 0: more than usual)"
+    title = f"Value lost beyond baseline, {_span(periods) if periods else 'no quarter'} (money a year; above 0: more than usual)"
     rows = [r for _, r in ranked.iterrows() if any(not pd.isna(v) and round(v, 2) != 0 for v in r["trend"])]
     if not periods or not rows:
         return _empty(title, "Nothing lost beyond a baseline in these quarters (the first quarter has no baseline).")
