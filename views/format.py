@@ -55,6 +55,12 @@ def money(x, like=None) -> str:
     return f"{n:,}"
 
 
+def money_in_full(x) -> str:
+    """Money written out whole, never as millions: for a table's column, where 1,140,000 and 132,039 are
+    compared down the column (1.14 M beside 132,039 reads as the smaller)."""
+    return money(x, like=0)
+
+
 def signed(x, fmt=count) -> str:
     """+12 / -3 / 0, with the given formatter; no sign when what is shown is zero (0.3 as money: 0)."""
     if _missing(x):

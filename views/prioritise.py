@@ -14,7 +14,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from analytics.priorities import touchpoint_text
-from views.format import count, money, signed
+from views.format import count, money_in_full, signed
 
 UNMAPPED = "Unmapped"
 HURT = "color: #b71c1c; background-color: #ffebee; font-weight: bold"
@@ -35,7 +35,7 @@ def _signed_one_decimal(x) -> str:
 
 
 def _signed_money(x) -> str:
-    return "-" if _missing(x) else signed(float(x), money)
+    return "-" if _missing(x) else signed(float(x), money_in_full)
 
 
 # ---- Cohorts and segments ----------------------------------------------------------------------

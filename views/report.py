@@ -22,7 +22,7 @@ from analytics import priorities
 from analytics.model import Results
 from views import charts, narrative
 from views.cards import cards
-from views.format import count, money, plural, signed
+from views.format import count, money_in_full, plural, signed
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -88,11 +88,11 @@ def stage_summary(res: Results, period: str) -> pd.DataFrame:
     return pd.DataFrame({
         "Stage": rows.stage,
         "Gained (customers)": rows.gained.map(count),
-        "Gained value (a year)": rows.gained_value.map(money),
+        "Gained value (a year)": rows.gained_value.map(money_in_full),
         "Lost (customers)": rows.lost.map(count),
-        "Lost value (a year)": rows.lost_value.map(money),
+        "Lost value (a year)": rows.lost_value.map(money_in_full),
         "Impact vs baseline (customers)": rows.impact.map(_signed),
-        "Value impact (a year)": rows.value_impact.map(lambda v: _signed(v, money)),
+        "Value impact (a year)": rows.value_impact.map(lambda v: _signed(v, money_in_full)),
     })
 
 
@@ -107,7 +107,7 @@ def top_drivers(res: Results, n: int = 5) -> pd.DataFrame:
         "Lost if not": [f"{c / n0 * 100:.0f}% of {count(n0)}" for c, n0 in zip(d.unexposed_lost, d.unexposed, strict=True)],
         "Risk ratio (95% interval)": [f"{r:.2f} ({lo:.2f} to {hi:.2f})" for r, lo, hi in zip(d.risk_ratio, d.ci_low, d.ci_high, strict=True)],
         "q-value": d.q_value.map(lambda q: "< 0.001" if q < 0.001 else f"{q:.3f}"),
-        "Value at stake (a year)": d.value_at_stake.map(money),
+        "Value at stake (a year)": d.value_at_stake.map(money_in_full),
     })
 
 
@@ -118,7 +118,7 @@ def plan_table(res: Results, quarter: str, plan: pd.DataFrame) -> pd.DataFrame:
         "Rank": ranked["rank"],
         "Stage": ranked.stage,
         "Lost beyond baseline (customers)": ranked.excess_lost.map(_signed),
-        "Value lost beyond baseline (a year)": ranked.excess_lost_value.map(lambda v: _signed(v, money)),
+        "Value lost beyond baseline (a year)": ranked.excess_lost_value.map(lambda v: _signed(v, money_in_full)),
         "Confidence": ranked.confidence,
         "Owner": ranked.owner,
         "Effort": ranked.effort,

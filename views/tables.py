@@ -13,7 +13,7 @@ import math
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from views.format import count, percent, signed
+from views.format import count, money_in_full, percent, signed
 
 UNMAPPED = "Unmapped"
 NOT_ENOUGH = "not enough data"
@@ -61,13 +61,8 @@ def _signed_one_decimal(x) -> str:
     return signed(round(float(x), 1), _one_decimal)
 
 
-def _money(x) -> str:
-    """Whole money with thousands separators: columns of 2.17 M next to 423,478 read badly."""
-    return "-" if _missing(x) else f"{round(float(x)):,}"
-
-
 def _signed_money(x) -> str:
-    return "-" if _missing(x) else signed(round(float(x)), _money)
+    return "-" if _missing(x) else signed(round(float(x)), money_in_full)
 
 
 def _sign_colour(x, digits: int = 1) -> str:
@@ -106,7 +101,7 @@ def stage_table(period_stages: pd.DataFrame, stage_names: list[str], goals: dict
     fmt = {
         c["entered"]: count, c["advanced"]: count, c["conversion"]: percent,
         c["median_days_to_advance"]: _one_decimal,
-        c["gained"]: count, c["gained_value"]: _money, c["lost"]: count, c["lost_value"]: _money,
+        c["gained"]: count, c["gained_value"]: money_in_full, c["lost"]: count, c["lost_value"]: money_in_full,
         c["net"]: lambda x: signed(x, count),
         c["baseline_gained"]: _one_decimal, c["baseline_lost"]: _one_decimal,
         c["impact"]: _signed_one_decimal, c["value_impact"]: _signed_money,
@@ -200,6 +195,6 @@ def driver_table(stage_drivers: pd.DataFrame) -> Styler:
     }, columns=DRIVER_COLUMNS)
     colours = [_ratio_colour(r) for r in d.itertuples()]
     fmt = {"Exposed (customers)": count, "Not exposed (customers)": count, "p-value": _p, "q-value": _p,
-           "Value at stake (a year)": _money}
+           "Value at stake (a year)": money_in_full}
     return (table.style.format(fmt)
             .apply(lambda _: colours, subset=["Risk ratio (95% interval)"], axis=0))
