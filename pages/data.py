@@ -361,8 +361,21 @@ if uploaded is not None:
         others = [d.name for d in datasets]
         stage_options = ["No stages yet (assign events later)", "Upload a stage map (TOML)"]
         stage_options += [f"Same as dataset: {n}" for n in others]
+        maps = {f"Same as dataset: {d.name}": d.stage_map for d in datasets}
+
+        def stage_option(option: str) -> str:
+            """An option as shown: a dataset's map with what it decides (its stages and churn window)."""
+            if option not in maps:
+                return option
+            sm = maps[option]
+            return (f"Same as dataset: {md(option.removeprefix('Same as dataset: '))} "
+                    f"({count(len(sm.stages), 'stages')}, lost after {count(sm.churn_after_days, 'days')} without a payment)")
+
+        # the default is the map of the dataset shown above (the newest was taken whatever was being looked at)
+        shown_map = f"Same as dataset: {current.name}" if current is not None else None
         stage_choice = st.radio(
-            "Stage map", stage_options, index=2 if others else 0, key=_form_key("upload_stage_choice", uploaded)
+            "Stage map", stage_options, index=stage_options.index(shown_map) if shown_map in stage_options else 0,
+            format_func=stage_option, key=_form_key("upload_stage_choice", uploaded),
         )
         stage_file = None
         if stage_choice == stage_options[1]:

@@ -514,3 +514,24 @@ def test_the_previews_asset_change_is_written_like_its_value(tmp_path, monkeypat
     assert not at.exception and not at.error
     [card] = [m for m in at.metric if m.label == "Asset value (a year)"]
     assert (card.value, card.delta) == ("6.40 M", "+0.40 M")
+
+
+def test_a_new_upload_takes_the_stage_map_of_the_dataset_shown(tmp_path, monkeypatch):
+    """It took the newest dataset's map whatever was shown: the online retail export got the sample's 400-day
+    churn window, and every cohort read 100% retained. Each dataset's option says what its map decides."""
+    path = example_workspace(tmp_path)
+    ws = Workspace(path, seed_sample=False)
+    csv = tmp_path / "other.csv"
+    csv.write_text("customer_id,timestamp,event,revenue\nc1,2026-05-01,order,10\n")
+    ws.ingest(csv, "Other *x*")  # newer than Example, with the default map (no stages, 90 days)
+    ws.close()
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(path))
+    upload = ("new.csv", b"customer_id,timestamp,event,revenue\nc9,2026-06-01,purchase,5\n", "text/csv")
+    for shown, options in (("Example", "Same as dataset: Example (5 stages, lost after 45 days without a payment)"),
+                           ("Other *x*", r"Same as dataset: Other \*x\* (0 stages, lost after 90 days without a payment)")):
+        at = open_page("data", dataset=shown).run()
+        at.file_uploader(key="upload").set_value(upload).run()
+        assert not at.exception
+        choice = form_widget(at.radio, "upload_stage_choice")
+        assert choice.value == f"Same as dataset: {shown}"
+        assert options in choice.options
