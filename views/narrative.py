@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from analytics.model import MIN_GROUP  # below it in either group, no risk ratio ("not enough data")
 from views.format import count, money, percent, plural, signed
 
 GRAIN_WORD = {"month": "month", "quarter": "quarter"}
@@ -144,9 +145,6 @@ def stage_sentences(period_stages: pd.DataFrame, baseline: int, grain: str, top:
     helped = rows[rows.impact > 0].sort_values(["impact", "value_impact"], ascending=False).head(top)
     return ([stage_sentence(r, baseline, grain, part) for r in hurt.itertuples()],
             [stage_sentence(r, baseline, grain, part) for r in helped.itertuples()])
-
-
-MIN_GROUP = 30  # DOMAIN.md: below 30 customers in either group, no risk ratio ("not enough data")
 
 
 def no_driver(drivers: pd.DataFrame, stage_names: list[str]) -> str:
