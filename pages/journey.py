@@ -65,7 +65,7 @@ st.subheader(f"Gained and lost at each stage in {view.period}")
 if gained or lost:  # else the notes above say so
     st.plotly_chart(charts.gained_and_lost(period_stages, res.stage_names), width="stretch", key="journey_gained_lost")
     st.caption("The bars count customers; the dark marks are each stage's baseline, the mean of its previous "
-               f"{k} {grain}s (fewer at the start of the data). A bar beyond its mark is more than usual.")
+               f"{plural(k, grain)} (fewer at the start of the data). A bar beyond its mark is more than usual.")
 st.subheader(f"First entries into each stage in {view.period}")
 if entered == 0:
     st.info(f"Nobody entered a stage for the first time in {view.period}.")
