@@ -31,11 +31,10 @@ def format_report(report: dict) -> str:
         f"Rows kept: {report['rows_kept']:,}",
         f"Rows refused: {report['rows_refused']:,}",
     ]
+    from analytics.ingest import refused_where  # here, as the other commands import it: no duckdb for --help
+
     for r in report["refused"]:
-        where = r["where"] if len(r["examples"]) == 1 else r["where"] + "s"
-        examples = ", ".join(str(x) for x in r["examples"])
-        more = ", ..." if r["rows"] > len(r["examples"]) else ""
-        lines.append(f"  - {r['label']}: {r['rows']:,} ({where} {examples}{more}); fix: {r['fix']}")
+        lines.append(f"  - {r['label']}: {r['rows']:,} ({refused_where(r)}); fix: {r['fix']}")
     lines += [
         f"Customers: {report['customers']:,}",
         f"Date range: {report['first_event']} to {report['last_event']} (UTC)",

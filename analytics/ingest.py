@@ -433,6 +433,15 @@ def _read_csv(info: FileInfo, options: str) -> tuple[str, list]:
     return f"read_csv(?, {args}, {options})", [str(info.path), *values]
 
 
+def refused_where(reason: dict, more: bool = True) -> str:
+    """Where a reason of the ingest report's ``refused`` list was met: 'row 4', 'lines 9, 12', 'rows 1, 2,
+    3, 4, 5, ...' ('...' only when more rows than the examples were refused, and only with ``more``)."""
+    examples = reason["examples"]
+    where = reason["where"] + ("" if len(examples) == 1 else "s")
+    etc = ", ..." if more and reason["rows"] > len(examples) else ""
+    return f"{where} {', '.join(map(str, examples))}{etc}"
+
+
 def preview_rows(cur: duckdb.DuckDBPyConnection, info: FileInfo, rows: int = 5):
     """The file's first ``rows`` data rows as text (a pandas DataFrame), read as the ingest reads them.
 
@@ -648,11 +657,9 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
     events_seen = set(event_names or [])
     if rows_kept == 0:
         top = max(refused, key=lambda r: r["rows"])
-        where = top["where"] + ("s" if len(top["examples"]) > 1 else "")
-        more = ", ..." if top["rows"] > len(top["examples"]) else ""  # only when there are more
         raise BadUpload(
             f"No row of {label} could be used: {top['rows']:,} {'row has' if top['rows'] == 1 else 'rows have'} "
-            f"{top['label']} ({where} {', '.join(map(str, top['examples']))}{more}); {top['fix']}."
+            f"{top['label']} ({refused_where(top)}); {top['fix']}."
         )
     make_customer_keys(cur, "parsed WHERE reason IS NULL")
     stages_in_data = data_stages(cur, "parsed WHERE reason IS NULL") if mapping.get("stage") is not None else {}

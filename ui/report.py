@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics.ingest import refused_where
 from ui.format import count_columns, md, when
 from views.format import count
 
@@ -29,8 +30,7 @@ def render_report(report: dict) -> None:
                     "reason": [r["label"] for r in report["refused"]],
                     "rows": [r["rows"] for r in report["refused"]],
                     "first rows": [
-                        (r["where"] if len(r["examples"]) == 1 else r["where"] + "s") + " " + ", ".join(map(str, r["examples"]))
-                        for r in report["refused"]
+                        refused_where(r, more=False) for r in report["refused"]
                     ],
                     "what to do": [r["fix"] for r in report["refused"]],
                 }
