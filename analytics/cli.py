@@ -29,7 +29,8 @@ def format_report(report: dict) -> str:
         f"timestamps {report['date_format']})",
         f"Rows read: {report['rows_read']:,}",
         f"Rows kept: {report['rows_kept']:,}",
-        f"Rows refused: {report['rows_refused']:,}",
+        f"Rows refused: {report['rows_refused']:,}" + (" (rows numbered as in a spreadsheet: the header is row 1)"
+                                                       if report["refused"] else ""),
     ]
     from analytics.ingest import refused_where  # here, as the other commands import it: no duckdb for --help
 

@@ -21,9 +21,10 @@ DuckDB reads the file itself. The steps, each a set-based query:
    ``customers_<id>``, in one transaction with the dataset's catalogue row (see
    :mod:`analytics.workspace`): a failure leaves nothing behind.
 
-Row numbers in the report count data rows from 1 (the line after the header is row 1), the
-malformed lines included; those are reported by their line in the file. (A field with a line break
-inside quotes makes the lines after it run ahead of the rows.)
+Rows in the report are numbered as a spreadsheet numbers them: the header is row 1, the first data
+row row 2, the malformed lines included. A field with a line break inside quotes is one row (DuckDB
+counts its rejected lines the same way), so a text editor's line numbers run ahead of them after it.
+Reports stored before this numbering are renumbered when read (:func:`numbered_as_sheet`).
 
 Timestamps: ISO 8601 (date-only, with a time, with an offset converted to UTC, the offset also after
 a space) or the format of :data:`DATE_FORMATS` that reads most of a sample of the file's timestamps
@@ -71,7 +72,7 @@ REVENUE_TYPE = "DECIMAL(18,4)"
 
 # (code, what the report says, how to fix it), in the order a row's reason is chosen
 REASONS = (
-    ("malformed", "line has the wrong number of fields", "check the quoting and delimiters on those lines"),
+    ("malformed", "wrong number of fields", "check the quoting and delimiters on those rows"),
     ("missing_customer", "no customer id", "fill in who the customer is, or remove the rows"),
     ("bad_timestamp", "timestamp not readable", "write the dates like the other rows (ISO 8601 is safest)"),
     ("too_early", "timestamp before 1990-01-01", "correct the dates; events before 1990 are taken as errors"),
@@ -434,12 +435,31 @@ def _read_csv(info: FileInfo, options: str) -> tuple[str, list]:
 
 
 def refused_where(reason: dict, more: bool = True) -> str:
-    """Where a reason of the ingest report's ``refused`` list was met: 'row 4', 'lines 9, 12', 'rows 1, 2,
-    3, 4, 5, ...' ('...' only when more rows than the examples were refused, and only with ``more``)."""
+    """Where a reason of the ingest report's ``refused`` list was met: 'row 4', 'rows 2, 3, 4, 5, 6, ...'
+    ('...' only when more rows than the examples were refused, and only with ``more``)."""
     examples = reason["examples"]
-    where = reason["where"] + ("" if len(examples) == 1 else "s")
     etc = ", ..." if more and reason["rows"] > len(examples) else ""
-    return f"{where} {', '.join(map(str, examples))}{etc}"
+    return f"{'row' if len(examples) == 1 else 'rows'} {', '.join(map(str, examples))}{etc}"
+
+
+ROWS_NUMBERED = "as in a spreadsheet"
+
+
+def numbered_as_sheet(report: dict) -> dict:
+    """``report`` with its refused rows numbered as a spreadsheet numbers them (the header is row 1).
+
+    Reports stored before that numbering counted data rows from 1 (``"where": "row"``) and malformed
+    lines by their line, the header line 1 (``"where": "line"``): the first are one behind, the second
+    already right. Each reason's words are today's. The stored JSON is left as it is; this is how it is read.
+    """
+    if report.get("rows_numbered") == ROWS_NUMBERED:
+        return report
+    refused = [
+        {**r, "examples": [e + 1 for e in r["examples"]] if r.get("where") == "row" else r["examples"], "where": "row",
+         "label": REASON_LABEL.get(r["reason"], r["label"]), "fix": REASON_FIX.get(r["reason"], r["fix"])}
+        for r in report.get("refused", [])
+    ]
+    return {**report, "refused": refused, "rows_numbered": ROWS_NUMBERED}
 
 
 def preview_rows(cur: duckdb.DuckDBPyConnection, info: FileInfo, rows: int = 5):
@@ -624,7 +644,8 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         raise BadUpload(f"{label} has a header but no rows; export it again with its data.")
     if rows_staged == 0:
         raise BadUpload(
-            f"No line of {label} has the same number of fields as its header (line {malformed[0]} for one); "
+            f"No row of {label} has the same number of fields as its header (row {malformed[0]} for one, "
+            "the header being row 1); "
             "check the delimiter and quoting, and export it again."
         )
     if assumed_iso and (ts_unread or not ts_read):
@@ -634,10 +655,11 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
     _mark_duplicates(cur)
 
     refused = []
-    # parsed holds the lines DuckDB kept: after a malformed line, its row ids run one behind the file
+    # parsed holds the rows DuckDB kept: after a malformed line (numbered from the header, as a
+    # spreadsheet numbers its rows), their row ids run one behind the file
     skipped = [line - 1 for line in malformed]
     by_reason = dict(
-        (code, (n, [file_row(r, skipped) for r in rows]))
+        (code, (n, [file_row(r, skipped) + 1 for r in rows]))
         for code, n, rows in cur.execute(
             "SELECT reason, count(*), list(rowid + 1 ORDER BY rowid)[1:5] FROM parsed "
             "WHERE reason IS NOT NULL GROUP BY reason"
@@ -649,7 +671,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         if code in by_reason:
             n, rows = by_reason[code]
             refused.append({"reason": code, "label": label_text, "rows": n, "examples": list(rows), "fix": fix,
-                            "where": "line" if code == "malformed" else "row"})
+                            "where": "row"})
     rows_kept, first_event, last_event, event_names, satisfaction_unread = cur.execute(
         "SELECT count(*), min(ts), max(ts), list(DISTINCT event), count(*) FILTER (satisfaction_unread) "
         "FROM parsed WHERE reason IS NULL"
@@ -676,6 +698,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         "rows_kept": rows_kept,
         "rows_refused": sum(r["rows"] for r in refused),
         "refused": refused,
+        "rows_numbered": ROWS_NUMBERED,
         "customers": cur.execute("SELECT count(*) FROM customer_keys").fetchone()[0],
         "first_event": first_event.isoformat(sep=" "),
         "last_event": last_event.isoformat(sep=" "),

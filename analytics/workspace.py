@@ -269,7 +269,7 @@ class Workspace:
     @staticmethod
     def _dataset(row: dict) -> Dataset:
         row["mapping"] = json.loads(row["mapping"])
-        row["report"] = json.loads(row["report"])
+        row["report"] = _ingest.numbered_as_sheet(json.loads(row["report"]))
         row["stage_map"] = parse_stage_map(row["stage_map"], "the stored stage map")
         return Dataset(**row)
 

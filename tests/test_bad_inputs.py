@@ -50,7 +50,7 @@ CORPUS = [
     Case("tabs.tsv", (H.replace(",", "\t") + "a\t2026-01-01\tx\t1\n").encode(), False, (), 1),
     Case("quoted-newlines.csv", (H + 'a,2026-01-01,"two\nlines, and a comma",1\nb,2026-01-02,x,1\n').encode(), False, (), 2),
     Case("ragged.csv", (H + "a,2026-01-01,x,1\nb,2026-01-01,x\nc,2026-01-01,x,1,extra\nd,2026-01-01,x,1\n").encode(),
-         False, ("line has the wrong number of fields",), 2),
+         False, ("wrong number of fields", "rows 3, 4"), 2),
     Case("duplicates.csv", (H + "a,2026-01-01,x,1\na,2026-01-01,x,1\n").encode(), False, ("exact duplicate of an earlier row",), 1),
     Case("out-of-time.csv", (H + "a,2999-01-01,x,1\nb,1970-01-01,x,1\nc,2026-01-01,x,1\n").encode(), False,
          ("timestamp in the future", "timestamp before 1990-01-01"), 1),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from datetime import datetime
 from decimal import Decimal
 
@@ -82,30 +83,30 @@ def test_ambiguous_day_month_dates_are_refused_not_guessed(ws, write):
 def test_every_refusal_reason_with_its_rows(ws, write):
     text = HEADER + "\n".join(
         [
-            "a,2026-01-01,visit,0",          # 1 kept
-            ",2026-01-01,visit,0",           # 2 no customer
-            "b,yesterday,visit,0",           # 3 bad timestamp
-            "c,1989-12-31,visit,0",          # 4 too early
-            "d,2999-01-01,visit,0",          # 5 future
-            "e,2026-01-01,,0",               # 6 no event
-            "f,2026-01-01,buy,twelve",       # 7 bad revenue
-            "a,2026-01-01,visit,0",          # 8 duplicate of 1
-            "g,2026-01-01,buy,\"$1,234.50\"",  # 9 kept, cleaned
-            "h,2026-01-01,buy",              # line 11: too few fields
-            "17850.0,2026-01-02,buy,-5",     # 10 kept: id normalised, refund
+            "a,2026-01-01,visit,0",          # row 2 (the header is row 1): kept
+            ",2026-01-01,visit,0",           # 3 no customer
+            "b,yesterday,visit,0",           # 4 bad timestamp
+            "c,1989-12-31,visit,0",          # 5 too early
+            "d,2999-01-01,visit,0",          # 6 future
+            "e,2026-01-01,,0",               # 7 no event
+            "f,2026-01-01,buy,twelve",       # 8 bad revenue
+            "a,2026-01-01,visit,0",          # 9 duplicate of 2
+            "g,2026-01-01,buy,\"$1,234.50\"",  # 10 kept, cleaned
+            "h,2026-01-01,buy",              # 11 too few fields
+            "17850.0,2026-01-02,buy,-5",     # 12 kept: id normalised, refund
         ]
     )
     ds = ws.ingest(write("bad.csv", text), "bad")
     got = {r["reason"]: (r["rows"], r["examples"]) for r in ds.report["refused"]}
     assert got == {
         "malformed": (1, [11]),
-        "missing_customer": (1, [2]),
-        "bad_timestamp": (1, [3]),
-        "too_early": (1, [4]),
-        "in_future": (1, [5]),
-        "missing_event": (1, [6]),
-        "bad_revenue": (1, [7]),
-        "duplicate": (1, [8]),
+        "missing_customer": (1, [3]),
+        "bad_timestamp": (1, [4]),
+        "too_early": (1, [5]),
+        "in_future": (1, [6]),
+        "missing_event": (1, [7]),
+        "bad_revenue": (1, [8]),
+        "duplicate": (1, [9]),
     }
     assert (ds.report["rows_read"], ds.rows_kept, ds.report["rows_refused"]) == (11, 3, 8)
     assert ds.report["duplicates"] == 1
@@ -128,7 +129,7 @@ def test_only_rows_written_the_same_are_duplicates(ws, write):
         ]
     )
     ds = ws.ingest(write("d.csv", text), "d")
-    assert [(r["reason"], r["rows"], r["examples"]) for r in ds.report["refused"]] == [("duplicate", 2, [4, 5])]
+    assert [(r["reason"], r["rows"], r["examples"]) for r in ds.report["refused"]] == [("duplicate", 2, [5, 6])]
     assert ds.rows_kept == 4
 
 
@@ -137,7 +138,7 @@ def test_rows_whose_hashes_collide_are_compared_on_every_parsed_column(ws, write
     monkeypatch.setattr("analytics.ingest._source_columns", lambda info: "42")
     text = HEADER + "a,2026-01-01,buy,10\nb,2026-01-01,buy,10\na,2026-01-01,buy,10.00\na,2026-01-02,buy,10\n"
     ds = ws.ingest(write("c.csv", text), "c")
-    assert [(r["reason"], r["rows"], r["examples"]) for r in ds.report["refused"]] == [("duplicate", 1, [3])]
+    assert [(r["reason"], r["rows"], r["examples"]) for r in ds.report["refused"]] == [("duplicate", 1, [4])]
     assert rows(ws, "c") == [
         ("a", datetime(2026, 1, 1), "buy", Decimal("10")),
         ("a", datetime(2026, 1, 2), "buy", Decimal("10")),
@@ -145,11 +146,29 @@ def test_rows_whose_hashes_collide_are_compared_on_every_parsed_column(ws, write
     ]
 
 
+def test_a_report_stored_with_the_old_numbering_is_read_as_a_spreadsheet_numbers_rows(ws, write):
+    """Reports stored before rows were numbered from the header counted data rows from 1 ('row 4' was the
+    spreadsheet's row 5) and malformed lines from the header: read back, both are the spreadsheet's."""
+    ds = ws.ingest(write("t.csv", HEADER + "a,2026-01-01,x,0\nb,2026-01-02,x\n,2026-01-03,x,0\n"), "t")
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("malformed", [3]), ("missing_customer", [4])]
+    old = {**ds.report, "refused": [{**r, "examples": [3] if r["reason"] == "malformed" else [3],
+                                     "where": "line" if r["reason"] == "malformed" else "row",
+                                     "label": "line has the wrong number of fields" if r["reason"] == "malformed" else r["label"]}
+                                    for r in ds.report["refused"]]}
+    del old["rows_numbered"]
+    with ws.cursor() as cur:
+        cur.execute("UPDATE datasets SET report = ? WHERE name = 't'", [json.dumps(old)])
+    again = ws.dataset("t").report
+    assert [(r["label"], r["examples"]) for r in again["refused"]] == [
+        ("wrong number of fields", [3]), ("no customer id", [4])]
+    assert again == ds.report
+
+
 def test_rows_after_a_malformed_line_keep_their_numbers(ws, write):
     text = HEADER + "a,2026-01-01,x,0\nb,2026-01-02,x\nc,2026-01-03,x,0\n,2026-01-04,x,0\nd,2026-01-05,x\n,2026-01-06,x,0\n"
     ds = ws.ingest(write("t.csv", text), "t")
-    got = {r["reason"]: (r["rows"], r["examples"], r["where"]) for r in ds.report["refused"]}
-    assert got == {"malformed": (2, [3, 6], "line"), "missing_customer": (2, [4, 6], "row")}
+    got = {r["reason"]: (r["rows"], r["examples"]) for r in ds.report["refused"]}
+    assert got == {"malformed": (2, [3, 6]), "missing_customer": (2, [5, 7])}
 
 
 @pytest.mark.parametrize("lines, fmt, expected", [
@@ -177,7 +196,7 @@ def test_a_single_form_stays_one_format_and_other_orders_are_not_joined(ws, writ
     # a month-first time among day-first dates is another order: it is refused, by row, as before
     ds = ws.ingest(write("u.csv", HEADER + "a,23/06/2025,x,0\nb,24/06/2025,x,0\nc,02/14/2025 10:30,x,0\n"), "u")
     assert ds.report["date_format"] == "%d/%m/%Y"
-    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("bad_timestamp", [3])]
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("bad_timestamp", [4])]
 
 
 def test_mixed_forms_that_read_both_ways_are_refused_and_can_be_named(ws, write):
@@ -206,7 +225,7 @@ def test_mixed_date_formats_refuse_the_minority_by_row(ws, write):
     text = HEADER + "a,2026-01-01,x,0\nb,2026-01-02,x,0\nc,Jan 3 2026,x,0\nd,2026-01-04,x,0\n"
     ds = ws.ingest(write("t.csv", text), "t")
     assert ds.report["refused"][0]["reason"] == "bad_timestamp"
-    assert ds.report["refused"][0]["examples"] == [3]
+    assert ds.report["refused"][0]["examples"] == [4]
 
 
 def test_a_date_format_that_only_starts_after_the_first_rows_is_still_chosen(ws, write):
@@ -219,7 +238,7 @@ def test_a_date_format_that_only_starts_after_the_first_rows_is_still_chosen(ws,
     assert ds.report["date_format"] == "%d/%m/%Y"
     assert ds.report["notes"] == ["timestamps read with the format %d/%m/%Y"]
     [refused] = ds.report["refused"]
-    assert (refused["reason"], refused["rows"], refused["examples"]) == ("bad_timestamp", 1_000, [1, 2, 3, 4, 5])
+    assert (refused["reason"], refused["rows"], refused["examples"]) == ("bad_timestamp", 1_000, [2, 3, 4, 5, 6])
     assert ds.rows_kept == 1_500 and ds.customers == 1_500
     assert (ds.first_event, ds.last_event) == (datetime(2026, 2, 1), datetime(2026, 2, 28))
 

@@ -111,13 +111,14 @@ def test_raw_export_gives_the_waterfall_of_the_export_cleaned_by_hand(retail, tm
 
 
 def _refusals_by_hand(raw) -> dict:
-    """The rows the ingest must refuse, numbered from 1 in the file's order, read with pandas."""
+    """The rows the ingest must refuse, numbered as a spreadsheet numbers them (the header is row 1, so
+    pandas' index 0 is row 2), read with pandas."""
     no_customer = raw.CustomerID.str.strip() == ""
     kept = raw[~no_customer]
     duplicate = kept.index[kept.duplicated()]
     return {
-        "missing_customer": (int(no_customer.sum()), [int(i) + 1 for i in raw.index[no_customer][:5]]),
-        "duplicate": (len(duplicate), [int(i) + 1 for i in duplicate[:5]]),
+        "missing_customer": (int(no_customer.sum()), [int(i) + 2 for i in raw.index[no_customer][:5]]),
+        "duplicate": (len(duplicate), [int(i) + 2 for i in duplicate[:5]]),
     }
 
 

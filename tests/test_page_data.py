@@ -67,7 +67,7 @@ def test_upload_map_and_ingest_a_shop_export(app):
     assert metrics(at) == {"Rows read": "3 rows", "Rows kept": "2 rows", "Rows refused": "1 row", "Customers": "2 people"}
     refused = [df.value for df in at.dataframe if "reason" in df.value.columns][0]
     assert refused.to_dict("records") == [
-        {"reason": "no customer id", "rows": 1, "first rows": "row 2", "what to do": "fill in who the customer is, or remove the rows"}
+        {"reason": "no customer id", "rows": 1, "first rows": "row 3", "what to do": "fill in who the customer is, or remove the rows"}
     ]
 
 
@@ -283,9 +283,10 @@ def test_a_line_with_too_many_fields_near_the_top_is_refused_not_fatal(app):
     at.button(key="ingest").click().run()
     assert not at.exception and not at.error
     refused = [df.value for df in at.dataframe if "reason" in df.value.columns][0].set_index("reason")
-    assert refused.loc["line has the wrong number of fields", "rows"] == 1
-    assert refused.loc["line has the wrong number of fields", "first rows"] == "line 9"  # one line: not 'lines 9'
-    assert refused.loc["revenue not a number", "first rows"] == "rows 3, 11, 12"
+    assert refused.loc["wrong number of fields", "rows"] == 1
+    assert refused.loc["wrong number of fields", "first rows"] == "row 9"  # one row: not 'rows 9'
+    assert refused.loc["revenue not a number", "first rows"] == "rows 4, 12, 13"  # the header is row 1
+    assert "Rows are numbered as a spreadsheet numbers them: the header is row 1." in [plain(c.value) for c in at.caption]
     assert metrics(at)["Rows read"] == "12 rows"
 
 
@@ -470,13 +471,13 @@ def test_one_of_a_kind_is_written_in_the_singular(app):
     assert caption.startswith("1 event from 1 person, 2026-01-01 to 2026-01-01;")
     assert any("Duplicate rows removed: 1 row." in plain(c.value) for c in at.caption)
     refused = [df.value for df in at.dataframe if "reason" in df.value.columns][0].set_index("reason")
-    assert refused.loc["no customer id", "first rows"] == "row 2"
+    assert refused.loc["no customer id", "first rows"] == "row 3"
     assert plain(delete_box(at).label) == "Yes, delete 'One' and its 1 event"
     assert said(at) == ["Saved 'One': 1 row kept, 2 rows refused; its validation report is above."]
 
 
 def test_no_usable_row_lists_its_rows_and_says_more_only_when_there_are(app):
-    """'No row ... could be used: 4 rows have ... (row 1, 2, 3, 4...)': '...' with no more rows."""
+    """'No row ... could be used: 4 rows have ... (rows 2, 3, 4, 5...)': '...' with no more rows."""
     at = app.run()
 
     def errors_for(name: str, rows: int) -> list[str]:
@@ -487,13 +488,13 @@ def test_no_usable_row_lists_its_rows_and_says_more_only_when_there_are(app):
         return [plain(e.value) for e in at.error]
 
     assert errors_for("four.csv", 4) == [
-        "No row of four.csv could be used: 4 rows have no customer id (rows 1, 2, 3, 4); fill in who the customer is, "
+        "No row of four.csv could be used: 4 rows have no customer id (rows 2, 3, 4, 5); fill in who the customer is, "
         "or remove the rows."]
     assert errors_for("seven.csv", 7) == [
-        "No row of seven.csv could be used: 7 rows have no customer id (rows 1, 2, 3, 4, 5, ...); fill in who the "
+        "No row of seven.csv could be used: 7 rows have no customer id (rows 2, 3, 4, 5, 6, ...); fill in who the "
         "customer is, or remove the rows."]
     assert errors_for("one.csv", 1) == [
-        "No row of one.csv could be used: 1 row has no customer id (row 1); fill in who the customer is, or remove "
+        "No row of one.csv could be used: 1 row has no customer id (row 2); fill in who the customer is, or remove "
         "the rows."]
 
 

@@ -40,7 +40,7 @@ def render_report(report: dict) -> None:
             placeholder="-",
             column_config=count_columns("rows"),
         )
-        st.caption("Row 1 is the first line after the header.")
+        st.caption("Rows are numbered as a spreadsheet numbers them: the header is row 1.")
     else:
         st.success("Every row was kept.")
     st.markdown("**Column mapping used**")
