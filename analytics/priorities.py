@@ -7,7 +7,8 @@ Three parts, no UI:
   trend, the touchpoint most associated with loss and a confidence label;
 - the plan: an owner, an effort and notes per stage, stored in the workspace table
   ``priorities`` (:func:`load_plan`, :func:`save_plan`), keyed by dataset name and quarter;
-- :func:`to_markdown` and :func:`export_table`: the ranking with its plan for the meeting's notes.
+- :func:`export_table`: the ranking with its plan as a flat table for CSV (the Markdown of the
+  meeting's notes is :func:`views.prioritise.to_markdown`).
 
 Units: ``lost``, ``baseline_lost``, ``excess_lost`` are customers; ``*_value`` are yearly value
 (money a year, as in DOMAIN.md's ``value(t)``), in the currency of the export.
@@ -301,80 +302,6 @@ def with_plan(ranked: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- for the meeting's notes --------------------------------------------------------------------
-
-
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _num(x, digits: int = 0) -> str:
-    return "-" if _missing(x) else f"{x:,.{digits}f}"
-
-
-def _signed(x, digits: int = 0) -> str:
-    if _missing(x):
-        return "-"
-    x = round(float(x), digits) + 0.0  # no "-0"
-    return ("+" if x > 0 else "") + f"{x:,.{digits}f}"
-
-
-def _cell(text: object) -> str:
-    """User text made safe inside a Markdown table cell: backslashes, pipes and HTML characters
-    escaped, line breaks turned into <br>."""
-    s = str(text)
-    s = s.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-    return "<br>".join(part for part in s.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-
-
-def touchpoint_text(row, escape=str) -> str:
-    """'setup_error (risk ratio 1.97, 95% interval 1.78 to 2.17, q < 0.001)' or 'none clearly linked';
-    ``escape`` is applied to the event name (user text)."""
-    if row["top_touchpoint"] == NONE_LINKED or _missing(row["touchpoint_risk_ratio"]):
-        return NONE_LINKED
-    q = row["touchpoint_q_value"]
-    q_text = "q below 0.001" if q < 0.001 else f"q = {q:.3f}"
-    return (f"{escape(row['top_touchpoint'])} (risk ratio {row['touchpoint_risk_ratio']:.2f}, 95% interval "
-            f"{row['touchpoint_ci_low']:.2f} to {row['touchpoint_ci_high']:.2f}, {q_text})")
-
-
-def to_markdown(ranking_with_plan: pd.DataFrame, dataset: str, quarter: str, *, segment: str | None = None,
-                as_of: datetime | None = None) -> str:
-    """A Markdown document for the meeting: title, the ranked table with its plan and two notes.
-
-    Columns: rank, stage, customers lost vs baseline, yearly value lost vs baseline, confidence,
-    top touchpoint, owner, effort, notes. User text (dataset, stage, event, owner, notes) is
-    escaped so that it stays inside its cell.
-    """
-    title = f"# Priorities for {_cell(quarter)}: {_cell(dataset)}"
-    about = [f"Dataset: {_cell(dataset)}", f"quarter {_cell(quarter)}"]
-    if segment:
-        about.append(f"segment: {_cell(segment)}")
-    if as_of is not None:
-        about.append(f"as of {as_of:%Y-%m-%d}")
-    lines = [
-        title, "", " · ".join(about) + ".", "",
-        "Stages ranked by the yearly value of the customers they lost beyond their baseline "
-        "(the mean of the previous quarters).", "",
-        "| Rank | Stage | Customers lost vs baseline | Value lost vs baseline (a year) | Confidence "
-        "| Top touchpoint | Owner | Effort | Notes |",
-        "|---:|---|---:|---:|---|---|---|---|---|",
-    ]
-    for _, r in ranking_with_plan.iterrows():
-        customers = f"{_num(r['lost'])} vs {_num(r['baseline_lost'], 1)} ({_signed(r['excess_lost'], 1)})"
-        value = f"{_num(r['lost_value'])} vs {_num(r['baseline_lost_value'])} ({_signed(r['excess_lost_value'])})"
-        cells = [str(r["rank"]), _cell(r["stage"]), customers, value, _cell(r["confidence"]),
-                 touchpoint_text(r, _cell), _cell(r.get("owner", "")), _cell(r.get("effort", "")),
-                 _cell(r.get("notes", ""))]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "Touchpoints are associations with loss over all customers up to the as-of date, not proof of cause.",
-        "",
-        "Confidence: a one-sided Poisson test of losing at least this many customers when the baseline is "
-        "the expected count; high when p < 0.01, medium when p < 0.1, else low.",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 def export_table(ranking_with_plan: pd.DataFrame, periods: list[str]) -> pd.DataFrame:

@@ -112,7 +112,7 @@ left.download_button(
 )
 right.download_button(
     "Download for the meeting notes (Markdown)",
-    priorities.to_markdown(final, ds.name, quarter, segment=view.segment, as_of=res.settings.as_of),
+    tables.to_markdown(final, ds.name, quarter, segment=view.segment, as_of=res.settings.as_of),
     file_name=f"priorities-{quarter}.md", mime="text/markdown", key="download_md", on_click="ignore",
 )
 st.caption("The downloads hold the plan as it is in the editor, saved or not.")

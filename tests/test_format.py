@@ -7,7 +7,18 @@ import math
 
 import pytest
 
-from views.format import count, money, signed
+from views.format import (
+    count,
+    days,
+    decimal,
+    money,
+    money_in_full,
+    percent,
+    rounded,
+    signed,
+    signed_decimal,
+    signed_money,
+)
 
 
 @pytest.mark.parametrize(("amount", "shown"), [
@@ -41,3 +52,21 @@ def test_a_change_is_written_in_the_form_of_its_value():
     assert money(4_000, like=1_840_000) == "0.004 M" and money(1_200_000, like=-3_000_000) == "1.20 M"
     assert money(-1_200_000, like=500_000) == "-1,200,000"  # beside a value written in full
     assert money(12.4, like=800) == "12" and money(0, like=2_000_000) == "0.00 M"
+
+
+@pytest.mark.parametrize("x, digits, expected", [
+    (1234.5, 0, 1235.0), (-1234.5, 0, -1235.0), (2.5, 0, 3.0), (0.5, 0, 1.0), (1234.49, 0, 1234.0),
+    (0.25, 1, 0.3), (-0.25, 1, -0.3), (2.675, 2, 2.68), (0.15, 1, 0.2), (-0.04, 1, 0.0),
+])
+def test_a_half_is_rounded_away_from_zero_on_the_number_as_written(x, digits, expected):
+    """Python's round and format take a half to even (1,234.5 -> 1,234) and the browser formats the pages'
+    columns away from zero (1,235): one rule, as people round, for every number written."""
+    got = rounded(x, digits)
+    assert got == expected and math.copysign(1, got) == math.copysign(1, expected)
+
+
+def test_every_writer_rounds_a_half_alike():
+    assert (money(1234.5), money_in_full(-1234.5), count(2.5), decimal(0.25), signed_decimal(-0.25),
+            signed_money(0.5), percent(0.00125), days(2.25)) == ("1,235", "-1,235", "3", "0.3", "-0.3", "+1", "0.1%",
+                                                                 "2.3 days")
+    assert money(2_345_000.0, like=2_000_000) == "2.35 M" and money(-5_000.5, like=0) == "-5,001"

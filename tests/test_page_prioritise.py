@@ -17,6 +17,8 @@ from analytics.model import Settings, compute
 from analytics.stagemap import load_stage_map
 from analytics.workspace import SAMPLE_FILE, SAMPLE_STAGES, Workspace
 from tests.pages_helpers import formatted_counts, open_page, shop_workspace
+from views.format import rounded
+from views.prioritise import SHOWN_DIGITS
 
 AS_OF = date(2026, 10, 31)  # the sample's last day: the sidebar's default end date
 
@@ -74,19 +76,24 @@ def test_2026_q2_ranks_what_the_model_says(page, sample):
     expected = priorities.ranking(sample[1], "2026-Q2")
     assert "lost" in formatted_counts(at)  # 1,234 customers, not 1234
     numbers = ["rank", "lost", "baseline_lost", "excess_lost", "lost_value", "baseline_lost_value", "excess_lost_value"]
+    # the model's numbers, rounded as the report and the Markdown write them (the browser's own rounding of
+    # a half would differ), money whole and the customers' means to one decimal
+    for col, digits in SHOWN_DIGITS.items():
+        expected[col] = [rounded(v, digits) for v in expected[col]]
     pd.testing.assert_frame_equal(shown[["stage", *numbers, "confidence"]].reset_index(drop=True),
                                   expected[["stage", *numbers, "confidence"]], check_dtype=False)
     # ...which are the stage table's numbers for the quarter
     model = sample[1].stages.set_index(["period", "stage"]).loc["2026-Q2"]
     for r in shown.itertuples():
         assert r.lost == model.at[r.stage, "lost"]
-        assert r.lost_value == pytest.approx(model.at[r.stage, "lost_value"])
-        assert r.excess_lost_value == pytest.approx(model.at[r.stage, "lost_value"] - model.at[r.stage, "baseline_lost_value"])
+        assert r.lost_value == pytest.approx(model.at[r.stage, "lost_value"], abs=0.5)
+        assert r.excess_lost_value == pytest.approx(model.at[r.stage, "lost_value"] - model.at[r.stage, "baseline_lost_value"],
+                                                    abs=0.5)
     # Onboard lost by far the most customers beyond its baseline (37 against 2.3, planted effect a)...
     onboard = shown.set_index("stage").loc["Onboard"]
     assert (onboard.lost, round(onboard.excess_lost, 1), onboard.confidence) == (37, 34.7, "high")
     assert onboard.touchpoint.startswith("setup_error (risk ratio 1.97")
-    assert onboard.trend[-1] == pytest.approx(onboard.excess_lost_value, abs=0.01)
+    assert onboard.trend[-1] == pytest.approx(onboard.excess_lost_value, abs=0.5)  # the value shown whole
     # ...but Use and Renew lost more yearly value beyond theirs: a few valuable customers
     assert list(shown["stage"][:3]) == ["Use", "Renew", "Onboard"]
     assert [round(v) for v in shown["excess_lost_value"][:3]] == [40637, 13266, 8609]

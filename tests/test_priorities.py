@@ -18,6 +18,7 @@ from analytics.model import Results, Settings, compute
 from analytics.priorities import PlanError, confidence, poisson_tail, ranking
 from analytics.stagemap import parse_stage_map
 from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
+from views.prioritise import to_markdown
 
 NAN = float("nan")
 
@@ -245,7 +246,7 @@ def test_markdown_and_csv_of_the_plan():
     r = ranking(hand_results(), "Q4")
     plan = pd.DataFrame(plan_rows(A=("Ana | Bo", "M", "line one\nline two"), B=("", "", "=HYPERLINK(\"x\")")))
     table = priorities.with_plan(r, plan)
-    text = priorities.to_markdown(table, "Shop | EU", "Q4", segment="Solo <b>maker</b>")
+    text = to_markdown(table, "Shop | EU", "Q4", segment="Solo <b>maker</b>")
     lines = text.splitlines()
     assert lines[0] == "# Priorities for Q4: Shop \\| EU"
     assert "segment: Solo &lt;b&gt;maker&lt;/b&gt;" in lines[2]

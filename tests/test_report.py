@@ -21,6 +21,7 @@ from tests.pages_helpers import example_workspace, open_page, sample_workspace, 
 from views import narrative
 from views.cards import cards
 from views.format import count, money
+from views.prioritise import to_markdown
 from views.report import build_html
 
 
@@ -240,7 +241,7 @@ def test_money_is_whole_in_the_report_and_the_pack(closed, tmp_path):
     assert plan["Buy"][3] == "-10"  # the model's -9.67, as the page's %,.0f column shows it
     assert plan["Onboard"][3] == "+866"
     ranked = priorities.ranking(quarter, "2026-Q3")
-    markdown = priorities.to_markdown(priorities.with_plan(ranked, saved), "L", "2026-Q3")
+    markdown = to_markdown(priorities.with_plan(ranked, saved), "L", "2026-Q3")
     buy = next(line for line in markdown.splitlines() if line.startswith("| ") and "| Buy |" in line)
     assert "(-10)" in buy
     for r in pack.tables["plan"][1:]:

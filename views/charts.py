@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from views.format import count, money, signed
+from views.format import count, money, signed, signed_decimal
 
 GAIN = "#2e7d32"
 LOSS = "#c62828"
@@ -127,7 +127,7 @@ def impact_heatmap(stages: pd.DataFrame, stage_names: list[str], periods: list[s
     if data.empty or data.isna().all().all():
         return _empty("Impact by stage and period", "Baselines need at least two periods of data.")
     limit = max(1.0, float(data.abs().max().max()))
-    text = data.map(lambda v: "" if pd.isna(v) else signed(round(v), money) if value else signed(round(v, 1), lambda x: f"{x:.1f}"))
+    text = data.map(lambda v: "" if pd.isna(v) else signed(v, money) if value else signed_decimal(v))
     number = "%{z:+,.0f} a year" if value else "%{z:+.1f} customers"
     fig = go.Figure(go.Heatmap(
         # stage names are user text and plotly reads tags (<a href>, <b>) in labels: escaped, shown as typed

@@ -7,7 +7,7 @@ from datetime import datetime
 import pandas as pd
 
 from analytics.model import MIN_GROUP  # below it in either group, no risk ratio ("not enough data")
-from views.format import count, money, percent, plural, signed
+from views.format import count, decimal, money, percent, plural, rounded, signed
 
 GRAIN_WORD = {"month": "month", "quarter": "quarter"}
 
@@ -98,7 +98,7 @@ def customers(n) -> str:
 
 
 def _amount(x: float) -> str:
-    return f"{abs(x):,.0f}" if abs(x - round(x)) < 0.05 else f"{abs(x):,.1f}"
+    return count(abs(x)) if abs(x - rounded(x)) < 0.05 else decimal(abs(x))
 
 
 def baseline_periods(periods: list[str], period: str, k: int) -> int:

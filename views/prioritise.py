@@ -7,14 +7,13 @@ model's (a test or an export reads them exactly); formatting and colour decide h
 
 from __future__ import annotations
 
-import math
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from analytics.priorities import touchpoint_text
-from views.format import count, money_in_full, signed
+from analytics.priorities import NONE_LINKED
+from views.format import count, decimal, missing, money_in_full, rounded, signed_decimal, signed_money
 
 UNMAPPED = "Unmapped"
 HURT = "color: #b71c1c; background-color: #ffebee; font-weight: bold"
@@ -24,18 +23,6 @@ SEGMENT_MEASURES = {  # stage-table column -> how it reads after the segment's n
     "value_impact": "value impact (a year)",
     "lost": "lost (customers)",
 }
-
-
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _signed_one_decimal(x) -> str:
-    return "-" if _missing(x) else signed(round(float(x), 1), lambda v: f"{v:,.1f}")
-
-
-def _signed_money(x) -> str:
-    return "-" if _missing(x) else signed(float(x), money_in_full)
 
 
 # ---- Cohorts and segments ----------------------------------------------------------------------
@@ -97,8 +84,8 @@ def segment_comparison_style(table: pd.DataFrame, segments: list[str]) -> Styler
     fmt = {}
     for segment in segments:
         fmt[segment_column(segment, "lost")] = count
-        fmt[segment_column(segment, "impact")] = _signed_one_decimal
-        fmt[segment_column(segment, "value_impact")] = _signed_money
+        fmt[segment_column(segment, "impact")] = signed_decimal
+        fmt[segment_column(segment, "value_impact")] = signed_money
 
     def worst(column: pd.Series) -> list[str]:
         values = column.where(table["stage"] != UNMAPPED)
@@ -120,18 +107,97 @@ RANKING_SHOWN = [
 PLAN_SHOWN = ["rank", "stage", "owner", "effort", "notes", "excess_lost_value", "excess_lost", "confidence"]
 
 
+# The ranking's numbers as the page shows them: money whole, customers' means to one decimal.
+SHOWN_DIGITS = {"lost_value": 0, "baseline_lost_value": 0, "excess_lost_value": 0, "baseline_lost": 1, "excess_lost": 1}
+
+
+def _as_shown(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns of :data:`SHOWN_DIGITS` rounded by :func:`views.format.rounded`, as the report and the
+    Markdown write them: the browser formats them (``%,.0f``) with its own rounding of a half, which
+    would otherwise show 1,235 where the pack says 1,234 (the CSV download keeps the model's numbers)."""
+    for col, digits in SHOWN_DIGITS.items():
+        if col in df.columns:
+            df[col] = [v if missing(v) else rounded(v, digits) for v in df[col]]
+    return df
+
+
 def ranking_table(ranked: pd.DataFrame) -> pd.DataFrame:
-    """The ranking (:func:`analytics.priorities.ranking`) as shown: the model's numbers, the top
-    touchpoint as one sentence with its risk ratio, interval and q-value, and the trend list."""
-    df = ranked.copy()
+    """The ranking (:func:`analytics.priorities.ranking`) as shown: its numbers rounded as written
+    everywhere, the top touchpoint as one sentence with its risk ratio, interval and q-value, and the
+    trend list."""
+    df = _as_shown(ranked.copy())
     df["touchpoint"] = [touchpoint_text(r) for _, r in df.iterrows()]
-    df["trend"] = [[None if _missing(v) else round(v, 2) for v in t] for t in df["trend"]]
+    df["trend"] = [[None if missing(v) else rounded(v, 2) for v in t] for t in df["trend"]]
     return df[RANKING_SHOWN]
 
 
 def plan_table(ranking_with_plan: pd.DataFrame) -> pd.DataFrame:
     """The plan editor's rows: rank and stage, the owner, effort (None when not chosen) and notes
-    to edit, then what the stage lost beyond its baseline and how sure that is (read only)."""
-    df = ranking_with_plan[PLAN_SHOWN].copy()
+    to edit, then what the stage lost beyond its baseline and how sure that is (read only, rounded
+    as :func:`ranking_table`'s)."""
+    df = _as_shown(ranking_with_plan[PLAN_SHOWN].copy())
     df["effort"] = [e if e else None for e in df["effort"]]
     return df.reset_index(drop=True)
+
+
+# ---- the meeting's notes ------------------------------------------------------------------------
+
+
+def _cell(text: object) -> str:
+    """User text made safe inside a Markdown table cell: backslashes, pipes and HTML characters
+    escaped, line breaks turned into <br>."""
+    s = str(text)
+    s = s.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return "<br>".join(part for part in s.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+def touchpoint_text(row, escape=str) -> str:
+    """'setup_error (risk ratio 1.97, 95% interval 1.78 to 2.17, q < 0.001)' or 'none clearly linked';
+    ``escape`` is applied to the event name (user text)."""
+    if row["top_touchpoint"] == NONE_LINKED or missing(row["touchpoint_risk_ratio"]):
+        return NONE_LINKED
+    q = row["touchpoint_q_value"]
+    q_text = "q below 0.001" if q < 0.001 else f"q = {q:.3f}"
+    return (f"{escape(row['top_touchpoint'])} (risk ratio {row['touchpoint_risk_ratio']:.2f}, 95% interval "
+            f"{row['touchpoint_ci_low']:.2f} to {row['touchpoint_ci_high']:.2f}, {q_text})")
+
+
+def to_markdown(ranking_with_plan: pd.DataFrame, dataset: str, quarter: str, *, segment: str | None = None,
+                as_of: datetime | None = None) -> str:
+    """A Markdown document for the meeting: title, the ranked table with its plan and two notes.
+
+    Columns: rank, stage, customers lost vs baseline, yearly value lost vs baseline, confidence,
+    top touchpoint, owner, effort, notes. User text (dataset, stage, event, owner, notes) is
+    escaped so that it stays inside its cell.
+    """
+    title = f"# Priorities for {_cell(quarter)}: {_cell(dataset)}"
+    about = [f"Dataset: {_cell(dataset)}", f"quarter {_cell(quarter)}"]
+    if segment:
+        about.append(f"segment: {_cell(segment)}")
+    if as_of is not None:
+        about.append(f"as of {as_of:%Y-%m-%d}")
+    lines = [
+        title, "", " · ".join(about) + ".", "",
+        "Stages ranked by the yearly value of the customers they lost beyond their baseline "
+        "(the mean of the previous quarters).", "",
+        "| Rank | Stage | Customers lost vs baseline | Value lost vs baseline (a year) | Confidence "
+        "| Top touchpoint | Owner | Effort | Notes |",
+        "|---:|---|---:|---:|---|---|---|---|---|",
+    ]
+    for _, r in ranking_with_plan.iterrows():
+        customers = f"{count(r['lost'])} vs {decimal(r['baseline_lost'])} ({signed_decimal(r['excess_lost'])})"
+        value = (f"{money_in_full(r['lost_value'])} vs {money_in_full(r['baseline_lost_value'])} "
+                 f"({signed_money(r['excess_lost_value'])})")
+        cells = [str(r["rank"]), _cell(r["stage"]), customers, value, _cell(r["confidence"]),
+                 touchpoint_text(r, _cell), _cell(r.get("owner", "")), _cell(r.get("effort", "")),
+                 _cell(r.get("notes", ""))]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Touchpoints are associations with loss over all customers up to the as-of date, not proof of cause.",
+        "",
+        "Confidence: a one-sided Poisson test of losing at least this many customers when the baseline is "
+        "the expected count; high when p < 0.01, medium when p < 0.1, else low.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -22,7 +22,7 @@ from analytics import priorities
 from analytics.model import Results
 from views import charts, narrative
 from views.cards import cards
-from views.format import count, money_in_full, plural, signed
+from views.format import count, money_in_full, plural, signed_decimal, signed_money
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -78,10 +78,6 @@ def _table(df: pd.DataFrame, text_columns: tuple[str, ...] = (), name: str = "")
     return f'<table class="keep" data-table="{name}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _signed(x: float, fmt=lambda v: f"{v:.1f}") -> str:
-    return "-" if pd.isna(x) else signed(x, fmt)
-
-
 def stage_summary(res: Results, period: str) -> pd.DataFrame:
     """Where the asset was won and lost, by stage (journey order, then Unmapped)."""
     rows = res.stages[res.stages.period == period]
@@ -91,8 +87,8 @@ def stage_summary(res: Results, period: str) -> pd.DataFrame:
         "Gained value (a year)": rows.gained_value.map(money_in_full),
         "Lost (customers)": rows.lost.map(count),
         "Lost value (a year)": rows.lost_value.map(money_in_full),
-        "Impact vs baseline (customers)": rows.impact.map(_signed),
-        "Value impact (a year)": rows.value_impact.map(lambda v: _signed(v, money_in_full)),
+        "Impact vs baseline (customers)": rows.impact.map(signed_decimal),
+        "Value impact (a year)": rows.value_impact.map(signed_money),
     })
 
 
@@ -117,8 +113,8 @@ def plan_table(res: Results, quarter: str, plan: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Rank": ranked["rank"],
         "Stage": ranked.stage,
-        "Lost beyond baseline (customers)": ranked.excess_lost.map(_signed),
-        "Value lost beyond baseline (a year)": ranked.excess_lost_value.map(lambda v: _signed(v, money_in_full)),
+        "Lost beyond baseline (customers)": ranked.excess_lost.map(signed_decimal),
+        "Value lost beyond baseline (a year)": ranked.excess_lost_value.map(signed_money),
         "Confidence": ranked.confidence,
         "Owner": ranked.owner,
         "Effort": ranked.effort,

@@ -8,12 +8,10 @@ what helped green and what hurt red.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from views.format import count, money_in_full, percent, signed
+from views.format import count, decimal, missing, money_in_full, percent, rounded, signed, signed_decimal, signed_money
 
 UNMAPPED = "Unmapped"
 NOT_ENOUGH = "not enough data"
@@ -46,28 +44,9 @@ DRIVER_COLUMNS = [
 ]
 
 
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _one_decimal(x) -> str:
-    return "-" if _missing(x) else f"{x:,.1f}"
-
-
-def _signed_one_decimal(x) -> str:
-    """+3.0 / -19.0 / 0.0: rounded first, so a float residue never shows as '+0.0'."""
-    if _missing(x):
-        return "-"
-    return signed(round(float(x), 1), _one_decimal)
-
-
-def _signed_money(x) -> str:
-    return "-" if _missing(x) else signed(round(float(x)), money_in_full)
-
-
 def _sign_colour(x, digits: int = 1) -> str:
     """Green above 0 (helped), red below (hurt), nothing at 0 as shown (``digits``) or without a baseline."""
-    if _missing(x) or round(float(x), digits) == 0:
+    if missing(x) or rounded(x, digits) == 0:
         return ""
     return HELPED if x > 0 else HURT
 
@@ -100,11 +79,11 @@ def stage_table(period_stages: pd.DataFrame, stage_names: list[str], goals: dict
     c = STAGE_COLUMNS
     fmt = {
         c["entered"]: count, c["advanced"]: count, c["conversion"]: percent,
-        c["median_days_to_advance"]: _one_decimal,
+        c["median_days_to_advance"]: decimal,
         c["gained"]: count, c["gained_value"]: money_in_full, c["lost"]: count, c["lost_value"]: money_in_full,
         c["net"]: lambda x: signed(x, count),
-        c["baseline_gained"]: _one_decimal, c["baseline_lost"]: _one_decimal,
-        c["impact"]: _signed_one_decimal, c["value_impact"]: _signed_money,
+        c["baseline_gained"]: decimal, c["baseline_lost"]: decimal,
+        c["impact"]: signed_decimal, c["value_impact"]: signed_money,
     }
     return (table.style.format(fmt)
             .map(_sign_colour, subset=[c["impact"]])
@@ -157,20 +136,20 @@ def _lost_of(lost: int, n: int) -> str:
 
 
 def _ratio(r) -> str:
-    if _missing(r.risk_ratio):
+    if missing(r.risk_ratio):
         return NOT_ENOUGH
     return f"{r.risk_ratio:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f})"
 
 
 def _p(x) -> str:
-    if _missing(x):
+    if missing(x):
         return "-"
     return "< 0.001" if x < 0.001 else f"{x:.3f}"
 
 
 def _ratio_colour(r) -> str:
     """Red when the whole interval is above 1 (more losses among the exposed), green below 1."""
-    if _missing(r.risk_ratio):
+    if missing(r.risk_ratio):
         return ""
     return HURT if r.ci_low > 1 else HELPED if r.ci_high < 1 else ""
 
