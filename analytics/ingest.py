@@ -37,7 +37,8 @@ joined by " or " (``%d/%m/%Y %H:%M or %d/%m/%Y``), and tried in turn. A slash da
 day-first and month-first on every row (no day above 12 anywhere) is refused with a request to name
 the format, never guessed. Rows that do not read in the format most rows use are refused (mixed
 formats), as are timestamps before 1990-01-01 and more than a day after the upload. A date format
-given by the user must use % codes (``dd/mm/yyyy`` reads no date: it is refused with an example).
+given by the user must use % codes (``dd/mm/yyyy`` reads no date: it is refused with an example);
+one typed without a time reads the same dates with a time after them too (:func:`with_times`).
 """
 
 from __future__ import annotations
@@ -109,6 +110,18 @@ def swapped(fmt: str) -> str | None:
     None for a format that has no such twin."""
     parts = fmt.split(ONE_OF)
     return ONE_OF.join(SWAPPED[f] for f in parts) if all(f in SWAPPED for f in parts) else None
+
+
+TIME_CODES = ("%H", "%I", "%M", "%S", "%T", "%X", "%c", "%p", "%f", "%z", "%Z")
+
+
+def with_times(fmt: str) -> str | None:
+    """A date format typed without a time (``%d/%m/%Y``) widened to read the same dates with a time after
+    them too (``%d/%m/%Y or %d/%m/%Y %H:%M:%S or %d/%m/%Y %H:%M``), a date alone as midnight; None for a
+    format that has a time code or is already joined."""
+    if ONE_OF in fmt or any(code in fmt for code in TIME_CODES):
+        return None
+    return ONE_OF.join([fmt, f"{fmt} %H:%M:%S", f"{fmt} %H:%M"])
 
 
 def date_format_problem(fmt: str) -> str | None:
@@ -599,6 +612,14 @@ def _head_reads_iso(cur: duckdb.DuckDBPyConnection, info: FileInfo, ts_col: str)
     return iso == filled
 
 
+def _reads_more(cur: duckdb.DuckDBPyConnection, info: FileInfo, ts_col: str, fmt: str, wider: str) -> bool:
+    """Whether the format ``wider`` reads a cell of the timestamp column that ``fmt`` does not."""
+    source, params = _read_csv(info, SKIP_REJECTS)
+    return cur.execute(
+        f"SELECT count(*) > 0 FROM {source} WHERE {_timestamp_expr(ts_col, fmt)} IS NULL "
+        f"AND {_timestamp_expr(ts_col, wider)} IS NOT NULL", params).fetchone()[0]
+
+
 def _detect_date_format(cur: duckdb.DuckDBPyConnection, info: FileInfo, ts_col: str, label: str, notes: list[str]) -> str:
     """:func:`detect_date_format` on the file; its note, if any, goes to ``notes``."""
     fmt, note = detect_date_format(cur, *_read_csv(info, SKIP_REJECTS), ts_col, label)
@@ -652,6 +673,12 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         fmt = _detect_date_format(cur, info, ts_col, label, notes)
         if fmt != ISO:
             _parse(cur, info, mapping, fmt)
+    elif ts_unread and mapping.date_format and (wider := with_times(fmt)) and _reads_more(cur, info, ts_col, fmt, wider):
+        # typed without a time for a file whose dates have one on some rows: those rows are read too
+        _parse(cur, info, mapping, wider)
+        notes.append(f"some timestamps have a time after the date: read with the formats {wider}, "
+                     "a date without a time as midnight")
+        fmt = wider
     _mark_duplicates(cur)
 
     refused = []

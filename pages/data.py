@@ -334,7 +334,8 @@ def _mapping_form(columns: list[str], suggested: Mapping, file) -> Mapping:
         key=_form_key("map_date_format", file),
         help="ISO 8601 dates (2026-03-31, 2026-03-31T14:05:00+02:00) and common formats are detected. "
         "Dates like 03/04/2026 that could be day/month or month/day need their format here, written with "
-        "% codes: %d/%m/%Y for 23/06/2025, %m/%d/%Y %H:%M for 06/23/2025 14:05.",
+        "% codes: %d/%m/%Y for 23/06/2025, %m/%d/%Y %H:%M for 06/23/2025 14:05. A format without a time "
+        "also reads the same dates with a time after them (23/06/2025 14:05 or 14:05:30).",
     ).strip()
     if date_format and date_format_problem(date_format):
         st.error(md(date_format_problem(date_format)))

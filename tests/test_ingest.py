@@ -210,6 +210,25 @@ def test_mixed_forms_that_read_both_ways_are_refused_and_can_be_named(ws, write)
     assert sorted(r[1] for r in rows(ws, "t")) == [datetime(2025, 4, 3), datetime(2025, 6, 5, 10, 30)]
 
 
+def test_a_date_format_typed_without_a_time_reads_the_dates_that_have_one(ws, write):
+    """'%d/%m/%Y' typed for a file whose dates have a time on some rows refused those rows as 'timestamp not
+    readable'; they are read, with a note, and a row that no form reads is still refused."""
+    columns = ["customer_id", "timestamp", "event", "revenue"]
+    typed = Mapping(suggest_mapping(columns).sources, date_format="%d/%m/%Y")
+    text = HEADER + "a,03/04/2025,x,0\nb,05/06/2025 10:30,x,0\nc,07/08/2025 11:12:13,x,0\nd,yesterday,x,0\n"
+    ds = ws.ingest(write("t.csv", text), "t", mapping=typed)
+    wider = "%d/%m/%Y or %d/%m/%Y %H:%M:%S or %d/%m/%Y %H:%M"
+    assert ds.report["date_format"] == wider
+    assert ds.report["notes"] == [f"some timestamps have a time after the date: read with the formats {wider}, "
+                                  "a date without a time as midnight"]
+    assert sorted(r[1] for r in rows(ws, "t")) == [
+        datetime(2025, 4, 3), datetime(2025, 6, 5, 10, 30), datetime(2025, 8, 7, 11, 12, 13)]
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("bad_timestamp", [5])]
+    # no row with a time: the format stays as typed
+    ds = ws.ingest(write("u.csv", HEADER + "a,03/04/2025,x,0\nd,yesterday,x,0\n"), "u", mapping=typed)
+    assert (ds.report["date_format"], ds.report["notes"]) == ("%d/%m/%Y", [])
+
+
 @pytest.mark.parametrize("fmt", ["dd/mm/yyyy", "DD/MM/YYYY HH:mm", "%d/%m/%Y or dd/mm/yyyy"])
 def test_a_date_format_without_percent_codes_is_refused_with_an_example(ws, write, fmt):
     """'dd/mm/yyyy' read no date, and every row was refused as 'timestamp not readable'."""
