@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Journey Ledger", layout="wide")
+# The tab's icon is the app's own: without it Streamlit shows each page's Material icon there, fetched from
+# fonts.gstatic.com, a request to another host from a dashboard served on localhost.
+st.set_page_config(page_title="Journey Ledger", page_icon="📒", layout="wide")
 
 pages = {
     "Report": [

@@ -36,9 +36,14 @@ def model(tmp_path_factory):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_opens_without_an_error(server, page, name):
+    """...and asks nothing of another host: a page's Material icon made Streamlit fetch the tab's icon
+    from fonts.gstatic.com, from a dashboard served on localhost (and failing offline)."""
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
     page.goto(f"{server}/{name}")
     settle(page)
     assert_no_error(page)
+    assert [u for u in requested if not u.startswith((server, "data:", "blob:"))] == []
     assert page.locator('[data-testid="stDialog"]').count() == 0  # e.g. "Page not found"
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text().splitlines()
     assert {"Overview", "Journey", "Drivers", "Cohorts and segments", "Prioritise", "Data"} <= set(nav)
