@@ -135,3 +135,18 @@ def test_a_month_shows_as_its_quarter_on_prioritise_and_comes_back(page):
         del at.query_params[k]
     at.switch_page("pages/journey.py").run()
     assert shown(at)["period"] == "2025-12"
+
+
+def test_a_quarter_opened_by_link_on_prioritise_is_kept(page):
+    """A shared link to Prioritise's 2026-Q1: after a visit to Drivers (by page link, which clears the URL)
+    Prioritise came back on the latest quarter, 2026-Q4, and Drivers showed the latest month."""
+    at = page("prioritise", dataset="Sample", period="2026-Q1").run()
+    assert shown(at)["period"] == "2026-Q1"
+    for k in list(at.query_params):
+        del at.query_params[k]
+    at.switch_page("pages/drivers.py").run()
+    assert shown(at)["period"] == "2026-03"  # the quarter's last month
+    for k in list(at.query_params):
+        del at.query_params[k]
+    at.switch_page("pages/prioritise.py").run()
+    assert not at.exception and shown(at)["period"] == "2026-Q1"

@@ -64,20 +64,23 @@ def _keep(name: str) -> str:
     return f"keep_{name}"
 
 
-def _synced(name: str, valid: list, default, *, keep: bool = True, kept_as=None):
+def _synced(name: str, valid: list, default, *, kept_as=None):
     """The value of query parameter ``name``: from the URL, else the session, else ``default``.
 
     The widget keyed ``qp_<name>`` is set to it before it is drawn; the URL follows the widget. The
-    session's value is read through ``kept_as`` when given (a period in this page's grain), and is not
-    overwritten when ``keep`` is false (a page whose grain is its own: the choice made elsewhere stays).
+    session's value is read through ``kept_as`` when given (a period in this page's grain), and is kept
+    unless it is only the kept value read so: a month chosen elsewhere shows as its quarter on
+    Prioritise and stays the month for the other pages, while a quarter chosen there (by link or in the
+    sidebar) is the latest choice and is kept.
     """
     key = f"qp_{name}"
     value = st.query_params.get(name)
+    kept = st.session_state.get(_keep(name))
     if value not in valid:
-        kept = st.session_state.get(_keep(name))
-        kept = kept_as(kept) if kept_as and kept else kept
-        value = kept if kept in valid else default
-    if keep:
+        value = kept_as(kept) if kept_as and kept else kept
+        if value not in valid:
+            value = default
+    if not (kept_as and kept and kept_as(kept) == value):
         st.session_state[_keep(name)] = value
     st.session_state[key] = value  # always: the previous page's widget of this key is not this page's
     if st.query_params.get(name) != value and value is not None:
@@ -183,7 +186,6 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
     if ds.first_event is None:
         st.info("This dataset has no events.")
         return None
-    fixed_grain = grain
     if grain is None:
         key = _synced("grain", list(GRAINS), "month")
         grain = st.sidebar.radio("Periods", list(GRAINS), format_func=GRAINS.get, key=key,
@@ -217,8 +219,8 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
     complete = list(res.periods.loc[res.periods["complete"], "period"])
     default = complete[-1] if complete else periods[-1]
     # a page of its own grain (Prioritise, by quarter) shows the quarter of the month chosen elsewhere, and
-    # leaves that month for the other pages unless a quarter is picked here
-    key = _synced("period", periods, default, keep=fixed_grain is None, kept_as=lambda p: in_grain(p, grain))
+    # leaves that month for the other pages unless a quarter is chosen there
+    key = _synced("period", periods, default, kept_as=lambda p: in_grain(p, grain))
     period = st.sidebar.selectbox(
         "Period", list(reversed(periods)), key=key, on_change=_to_url("period"),
         format_func=lambda p: p if p in complete else f"{p} (so far)",
