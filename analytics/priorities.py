@@ -289,6 +289,15 @@ def delete_dataset_plans(cur, dataset: str) -> None:
         cur.execute("DELETE FROM priorities WHERE dataset = ?", [dataset])
 
 
+def same_plan(a: pd.DataFrame | Iterable[Mapping], b: pd.DataFrame | Iterable[Mapping]) -> bool:
+    """Whether two plans say the same (as saved: text trimmed, empty rows dropped, in any row order); a plan
+    that cannot be saved (notes too long) is never the same as one that was."""
+    try:
+        return sorted(clean_plan(a)) == sorted(clean_plan(b))
+    except PlanError:
+        return False
+
+
 def with_plan(ranked: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """The ranking with each stage's owner, effort and notes (empty text where none is saved).
 

@@ -76,11 +76,17 @@ st.subheader(f"The plan for {quarter}")
 if view.segment:  # the plan belongs to the stage and the quarter, not to a segment
     st.caption(f"One plan per quarter for all of {md(ds.name)}: its owners, effort and notes are the same under every "
                f"segment, and saving here replaces it for all. The numbers beside them are those of {md(view.segment)}.")
+# The editor keeps its edits by row, and the rows follow the ranking: when they move (another quarter,
+# ranking by customers, a segment, an end date) its edits are dropped, and the plan typed and not yet
+# saved is shown from the session's draft, kept by stage (also while other pages are visited).
 plan_key = (ds.name, quarter)
-if st.session_state.get("plan_for") != plan_key:  # another dataset or quarter: drop edits made to the last one
+drafts = st.session_state.setdefault("plan_drafts", {})
+rows_for = (plan_key, tuple(ranked["stage"]))
+if st.session_state.get("plan_for") != rows_for:
     st.session_state.pop("plan_editor", None)
-    st.session_state["plan_for"] = plan_key
-plan = priorities.with_plan(ranked, priorities.load_plan(ws, ds.name, quarter))
+    st.session_state["plan_for"] = rows_for
+saved = priorities.load_plan(ws, ds.name, quarter)
+plan = priorities.with_plan(ranked, drafts.get(plan_key, saved))
 edited = st.data_editor(
     tables.plan_table(plan),
     key="plan_editor", hide_index=True, width="stretch", num_rows="fixed", placeholder="",  # empty, to fill in
@@ -96,13 +102,21 @@ edited = st.data_editor(
         "notes": st.column_config.TextColumn("Notes", width="large", max_chars=priorities.MAX_NOTES),
     },
 )
+if priorities.same_plan(edited, saved):
+    drafts.pop(plan_key, None)
+else:
+    drafts[plan_key] = edited[priorities.PLAN_COLUMNS].copy()
 if st.button("Save plan", key="save_plan", type="primary"):
     try:
         stored = priorities.save_plan(ws, ds.name, quarter, edited)
     except JourneyLedgerError as exc:
         st.error(md(exc))
     else:
+        drafts.pop(plan_key, None)
         st.success(f"Plan for {quarter} saved: {plural(stored, 'stage')} with an owner, effort or notes.")
+elif plan_key in drafts:
+    st.caption("This plan has changes that are not saved: Save plan keeps them. Until then they stay here while "
+               "you visit other pages, in this browser tab only.")
 
 final = priorities.with_plan(ranked, edited)
 left, right = st.columns(2)

@@ -152,6 +152,41 @@ def test_edit_save_reopen_and_download(page, sample, downloads):
         ws.close()
 
 
+def test_an_edit_stays_with_its_stage_when_the_rows_move_and_while_other_pages_are_visited(page, sample):
+    """An owner typed on Buy (rank 4), then 'Customers lost beyond baseline' chosen: the editor kept its edits by
+    row, the rows moved, and Save wrote the owner and note on Evaluate."""
+    at = page(period="2026-Q1").run()
+    ok(at)
+    editor = at.data_editor(key="plan_editor").value
+    row = list(editor["stage"]).index("Buy")
+    at.session_state["plan_editor"] = {"edited_rows": {row: {"owner": "Owner of Buy", "notes": "Note of Buy"}},
+                                       "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.radio(key="rank_by").set_value("customers").run()
+    ok(at)
+    now = at.data_editor(key="plan_editor").value.set_index("stage")
+    assert list(now.index).index("Buy") != row  # the rows moved...
+    assert (now.at["Buy", "owner"], now.at["Buy", "notes"]) == ("Owner of Buy", "Note of Buy")  # ...the edit did not
+    assert now.drop(index="Buy")["owner"].eq("").all()
+    assert any("changes that are not saved" in c.value for c in at.caption)
+    # another page and back, as a page link does (Streamlit drops the state of a widget not drawn)
+    for k in list(at.query_params):
+        del at.query_params[k]
+    at.switch_page("pages/journey.py").run()
+    at.switch_page("pages/prioritise.py").run()
+    ok(at)
+    assert at.data_editor(key="plan_editor").value.set_index("stage").at["Buy", "owner"] == "Owner of Buy"
+    at.button(key="save_plan").click().run()
+    ok(at)
+    assert not any("changes that are not saved" in c.value for c in at.caption)
+    ws = Workspace(sample[0], seed_sample=False)
+    try:
+        assert priorities.load_plan(ws, "Sample", "2026-Q1")[["stage", "owner", "notes"]].to_dict("records") == [
+            {"stage": "Buy", "owner": "Owner of Buy", "notes": "Note of Buy"}]
+    finally:
+        ws.close()
+
+
 def test_empty_states_are_explained(page):
     at = page(period="2024-Q4").run()
     ok(at)
