@@ -313,10 +313,13 @@ def with_plan(ranked: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
 # ---- for the meeting's notes --------------------------------------------------------------------
 
 
-def export_table(ranking_with_plan: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
+def export_table(ranking_with_plan: pd.DataFrame, periods: list[str], about: Mapping[str, object] | None = None) -> pd.DataFrame:
     """The ranking with its plan as a flat table for CSV: the trend list becomes one column per
-    period (``excess_lost_value <period>``); every other column as in :func:`ranking`."""
+    period (``excess_lost_value <period>``); every other column as in :func:`ranking`. ``about`` (the
+    dataset, quarter, segment, as-of) comes first, a column each, so that a file sent on says what it is."""
     df = ranking_with_plan.drop(columns=["trend"]).copy()
+    for i, (name, value) in enumerate((about or {}).items()):
+        df.insert(i, name, "" if value is None else str(value))
     for i, period in enumerate(periods):
         df[f"excess_lost_value {period}"] = [t[i] if i < len(t) else float("nan") for t in ranking_with_plan["trend"]]
     return df

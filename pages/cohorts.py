@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.model import Settings
+from ui.downloads import table_button
 from ui.format import md
 from ui.state import ALL, dataset_version, results, sidebar, workspace
 from views import charts
@@ -45,6 +46,7 @@ segments = list(per_segment)
 comparison = tables.segment_comparison(per_segment, view.period, res.stage_names)
 st.dataframe(tables.segment_comparison_style(comparison, segments), hide_index=True, width="stretch", placeholder="-",
              key="segment_stages", column_config={"stage": st.column_config.TextColumn("Stage", pinned=True)})
+table_button(view, comparison, "stages-by-segment", "download_segment_stages")
 st.caption(
     "Impact: each stage against its own baseline within the segment, (gained - baseline gained) - (lost - baseline "
     "lost), in customers and in yearly value; below 0 the stage hurt. Red: each segment's most negative impact. Then "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.downloads import table_button
 from ui.format import md
 from ui.state import sidebar, stop_without_stages, workspace
 from views import charts, tables
@@ -62,6 +63,7 @@ else:
 
 st.dataframe(tables.driver_table(rows), hide_index=True, key="drivers_table", placeholder="-",
              column_config={"Touchpoint": st.column_config.Column(pinned=True)})
+table_button(view, rows, f"drivers-{stage}", "download_drivers")
 st.caption(
     "Ranked by risk ratio: the loss rate of the exposed over that of the others (1 = same risk), with its 95% "
     "interval; red when the whole interval is above 1, green when below. p-value: two-proportion z-test; q-value: "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.downloads import table_button
 from ui.format import md
 from ui.state import sidebar, workspace
 from views import charts, narrative, tables
@@ -29,6 +30,7 @@ st.dataframe(
     tables.stage_table(period_stages, res.stage_names, res.goals), hide_index=True, key="journey_stages", placeholder="-",
     column_config={"Stage": st.column_config.Column(pinned=True), "Customer goal": st.column_config.Column(width="medium")},
 )
+table_button(view, tables.in_journey_order(period_stages, res.stage_names), "stages", "download_stages")
 st.caption(
     f"Impact = (gained - baseline gained) - (lost - baseline lost): above 0 the stage helped the asset this {grain} "
     f"(green), below 0 it hurt (red), against the mean of the previous {plural(k, grain)} (fewer at the start of the data). "

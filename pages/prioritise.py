@@ -7,7 +7,7 @@ import streamlit as st
 from analytics import priorities
 from analytics.errors import JourneyLedgerError
 from analytics.export import to_csv
-from ui.downloads import report_buttons
+from ui.downloads import file_stem, report_buttons
 from ui.format import COUNT_FORMAT, md
 from ui.state import sidebar, stop_without_stages, workspace
 from views import charts, narrative
@@ -121,13 +121,15 @@ elif plan_key in drafts:
 final = priorities.with_plan(ranked, edited)
 left, right = st.columns(2)
 left.download_button(
-    "Download the ranking and plan (CSV)", to_csv(priorities.export_table(final, periods)),
-    file_name=f"priorities-{quarter}.csv", mime="text/csv", key="download_csv", on_click="ignore",
+    "Download the ranking and plan (CSV)",
+    to_csv(priorities.export_table(final, periods, {"dataset": ds.name, "quarter": quarter, "segment": view.segment,
+                                                    "as_of": f"{res.settings.as_of:%Y-%m-%d %H:%M}"})),
+    file_name=f"{file_stem(view, 'priorities')}.csv", mime="text/csv", key="download_csv", on_click="ignore",
 )
 right.download_button(
     "Download for the meeting notes (Markdown)",
     tables.to_markdown(final, ds.name, quarter, segment=view.segment, as_of=res.settings.as_of),
-    file_name=f"priorities-{quarter}.md", mime="text/markdown", key="download_md", on_click="ignore",
+    file_name=f"{file_stem(view, 'priorities')}.md", mime="text/markdown", key="download_md", on_click="ignore",
 )
 st.caption("The downloads hold the plan as it is in the editor, saved or not.")
 st.subheader("The quarterly pack")

@@ -82,3 +82,20 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """The files the page offers for download, by name (recorded as Streamlit stores them)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    real = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            files[filename] = path_or_data
+        return real(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files

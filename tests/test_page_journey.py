@@ -7,6 +7,7 @@ sample (the page shows the model's numbers, planted effect a: Onboard hurts most
 from __future__ import annotations
 
 import base64
+import io
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,8 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.stagemap import parse_stage_map
+from analytics.workspace import Workspace
 from tests.pages_helpers import example_workspace, ok, open_page, sample_with_results, shop_workspace, shown_table
 from views import narrative
 
@@ -95,6 +98,24 @@ def test_march_shows_the_worked_losses(example):
     assert list(lost.y) == ["Discover", "Buy", "Onboard", "Use", "Renew"]  # Unmapped gained and lost nobody
     assert list(lost.x) == [0, 0, 0, -2, -1] and list(gained.x) == [0, 0, 0, 0, 0]
     assert list(base_gained.x) == [0, 1.5, 0, 0, 0] and list(base_lost.x) == [0, 0, 0, 0, 0]
+
+
+def test_the_stage_table_downloads_as_spreadsheet_safe_csv(tmp_path, monkeypatch, downloads):
+    """The table's own toolbar download is off (it wrote '=...' as a formula); the page's button writes the
+    model's table, cells that could start a formula made text, in a file named for what it holds."""
+    path = tmp_path / "hostile.duckdb"
+    csv = tmp_path / "shop.csv"
+    csv.write_text("customer_id,timestamp,event,revenue\n" + "".join(
+        f"C{c},2025-{m:02d}-0{c},purchase,{10 * c}\n" for c in range(1, 4) for m in range(1, 13)))
+    ws = Workspace(path, seed_sample=False)
+    ws.ingest(csv, "Shop", stage_map=parse_stage_map('churn_after_days = 45\n[[stages]]\nname = "=Hack"\nevents = ["purchase"]\n'))
+    ws.close()
+    at = ok(page(path, monkeypatch).run())
+    period = at.query_params["period"][0] if isinstance(at.query_params["period"], list) else at.query_params["period"]
+    csv = downloads[f"stages-Shop-{period}.csv"].decode()
+    table = pd.read_csv(io.StringIO(csv))
+    assert "'=Hack" in list(table["stage"]) and "=Hack" not in list(table["stage"])
+    assert {"period", "stage", "gained", "lost", "impact", "value_impact"} <= set(table.columns)
 
 
 def test_impact_is_coloured_by_sign(example):

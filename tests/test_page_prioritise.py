@@ -9,7 +9,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from analytics import priorities
@@ -43,21 +42,6 @@ def page(sample, monkeypatch):
         return open_page("prioritise", **query)
 
     return _page
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """The files the page offers for download, by name (recorded as Streamlit stores them)."""
-    files: dict[str, bytes] = {}
-    real = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        if filename:
-            files[filename] = path_or_data
-        return real(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return files
 
 
 def ok(at: AppTest) -> None:
@@ -119,11 +103,14 @@ def test_edit_save_reopen_and_download(page, sample, downloads):
     assert [s.value for s in at.success] == ["Plan for 2026-Q2 saved: 1 stage with an owner, effort or notes."]
 
     # downloads: the CSV is formula-safe, the Markdown holds the table
-    csv = pd.read_csv(io.StringIO(downloads["priorities-2026-Q2.csv"].decode()))
+    csv = pd.read_csv(io.StringIO(downloads["priorities-Sample-2026-Q2.csv"].decode()))
+    assert csv.columns[:4].tolist() == ["dataset", "quarter", "segment", "as_of"]  # what the file is, once sent on
+    assert (csv.dataset.unique().tolist(), csv.quarter.unique().tolist(), csv.as_of.unique().tolist()) == (
+        ["Sample"], ["2026-Q2"], ["2026-10-31 23:59"])
     onboard = csv.set_index("stage").loc["Onboard"]
     assert onboard.notes == "'=HYPERLINK(\"http://x\")\nsecond line" and onboard.owner == "Ana | CX"
     assert onboard.lost == 37 and onboard["excess_lost_value 2026-Q2"] == pytest.approx(8609.33, abs=0.01)
-    md = downloads["priorities-2026-Q2.md"].decode()
+    md = downloads["priorities-Sample-2026-Q2.md"].decode()
     assert md.startswith("# Priorities for 2026-Q2: Sample\n")
     assert ("| 3 | Onboard | 37 vs 2.3 (+34.7) | 9,031 vs 422 (+8,609) | high | setup_error (risk ratio 1.97, "
             "95% interval 1.78 to 2.17, q below 0.001) | Ana \\| CX | M | =HYPERLINK(\"http://x\")<br>second line |") in md

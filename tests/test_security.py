@@ -32,6 +32,7 @@ def test_xsrf_protection_on():
 def test_no_error_details_or_developer_menus_for_users():
     assert CONFIG["client"]["showErrorDetails"] == "none"
     assert CONFIG["client"]["toolbarMode"] == "viewer"
+    assert CONFIG["client"]["disableDataExport"] is True  # the tables' toolbar CSV is not formula-safe
     assert CONFIG["global"]["developmentMode"] is False
 
 
