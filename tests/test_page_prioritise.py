@@ -113,7 +113,7 @@ def test_edit_save_reopen_and_download(page, sample, downloads):
     md = downloads["priorities-Sample-2026-Q2.md"].decode()
     assert md.startswith("# Priorities for 2026-Q2: Sample\n")
     assert ("| 3 | Onboard | 37 vs 2.3 (+34.7) | 9,031 vs 422 (+8,609) | high | setup_error (risk ratio 1.97, "
-            "95% interval 1.78 to 2.17, q below 0.001) | Ana \\| CX | M | =HYPERLINK(\"http://x\")<br>second line |") in md
+            "95% interval 1.78 to 2.17, q below 0.001) | Ana \\| CX | M | =HYPERLINK(\"http:/\u2060/x\")<br>second line |") in md
 
     # another quarter in the same session: the edits made to 2026-Q2 do not follow
     at.selectbox(key="qp_period").set_value("2026-Q1").run()

@@ -258,6 +258,11 @@ def test_markdown_and_csv_of_the_plan():
                        "3.00, q = 0.010) | Ana \\| Bo | M | line one<br>line two |")
     assert all(row.count(" | ") == 8 for row in rows)  # every cell stays in its column
     assert any("associations" in line for line in lines)
+    # a link or an image in user text stays text in a Markdown viewer (an image was fetched from its host)
+    evil = table.assign(notes=["![t](http://evil.example/t.png) [x](https://evil.example) *bold*", ""])
+    cell = to_markdown(evil, "www.evil.example", "Q4").splitlines()[header + 2].split(" | ")[-1]
+    assert cell == "!\\[t\\](http:/\u2060/evil.example/t.png) \\[x\\](https:/\u2060/evil.example) \\*bold\\* |"
+    assert "www\u2060.evil.example" in to_markdown(evil, "www.evil.example", "Q4").splitlines()[0]
 
     csv = to_csv(priorities.export_table(table, ["Q1", "Q2", "Q3", "Q4"]))
     back = pd.read_csv(__import__("io").StringIO(csv))

@@ -7,6 +7,7 @@ model's (a test or an export reads them exactly); formatting and colour decide h
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pandas as pd
@@ -143,11 +144,17 @@ def plan_table(ranking_with_plan: pd.DataFrame) -> pd.DataFrame:
 # ---- the meeting's notes ------------------------------------------------------------------------
 
 
+_CELL_SPECIAL = re.compile(r"([\\`*\[\]~|])")  # links and images, emphasis, code, strike-through, cells
+_ADDRESS = re.compile(r"(?i)(://|\bwww\.|@)")
+
+
 def _cell(text: object) -> str:
-    """User text made safe inside a Markdown table cell: backslashes, pipes and HTML characters
-    escaped, line breaks turned into <br>."""
-    s = str(text)
-    s = s.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    """User text made inert inside a Markdown table cell: the characters of links and images ([ ]), emphasis
+    (*; an underscore inside a word, as in setup_error, emphasises nothing), code and cells escaped, HTML characters written as entities, a word joiner (U+2060) inside a web or e-mail
+    address (which viewers link even when escaped), line breaks turned into <br>. A note's
+    ``![t](http://host/t.png)`` stayed an image that a Markdown viewer fetched."""
+    s = _ADDRESS.sub(lambda m: m.group(1)[:-1] + "\u2060" + m.group(1)[-1], str(text))
+    s = _CELL_SPECIAL.sub(r"\\\1", s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return "<br>".join(part for part in s.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 

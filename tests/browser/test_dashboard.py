@@ -4,6 +4,7 @@ an upload through the Data page works, a filter changes what is shown."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlparse
 
 import pytest
 
@@ -114,3 +115,20 @@ def test_upload_a_csv_through_the_data_page(server, page, tmp_path):
     assert metric(page, "Rows kept") == "13 rows"
     assert metric(page, "Customers") == "5 people"
     shoot(page, "data-after-upload")
+
+
+def test_an_address_in_user_text_is_not_a_link(server, page, tmp_path):
+    """A dataset named after its file, www.evil.example, was drawn as a link to http://www.evil.example/ in the
+    page's messages: Streamlit's Markdown links bare addresses even when their characters are escaped."""
+    csv = tmp_path / "www.evil.example.csv"
+    csv.write_text(WORKED_EXAMPLE)
+    page.goto(f"{server}/data")
+    settle(page)
+    page.locator('[data-testid="stFileUploader"]').filter(has_text="Event export").locator('input[type="file"]').set_input_files(str(csv))
+    settle(page)
+    page.get_by_role("button", name="Ingest").click()
+    settle(page)
+    assert_no_error(page)
+    links = page.evaluate("() => Array.from(document.querySelectorAll('a')).map(a => a.href)")
+    assert [h for h in links if "evil" in urlparse(h).netloc or h.startswith("mailto:")] == []
+    assert "www\u2060.evil.example" in page.locator('[data-testid="stMain"]').inner_text()  # the name, as text
