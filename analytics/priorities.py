@@ -33,6 +33,9 @@ HIGH, MEDIUM, LOW = "high", "medium", "low"
 HIGH_P, MEDIUM_P = 0.01, 0.1
 TREND_PERIODS = 4
 RANK_BY = {"value": "excess_lost_value", "customers": "excess_lost"}
+# How each order is said in the meeting's outputs (the Markdown, the pack)
+RANKED_BY = {"value": "the yearly value of the customers they lost beyond their baseline",
+             "customers": "the number of customers they lost beyond their baseline"}
 
 EFFORTS = ("S", "M", "L", "XL")
 PLAN_COLUMNS = ["stage", "owner", "effort", "notes"]

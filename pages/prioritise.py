@@ -128,10 +128,10 @@ left.download_button(
 )
 right.download_button(
     "Download for the meeting notes (Markdown)",
-    tables.to_markdown(final, ds.name, quarter, segment=view.segment, as_of=res.settings.as_of),
+    tables.to_markdown(final, ds.name, quarter, segment=view.segment, as_of=res.settings.as_of, by=by),
     file_name=f"{file_stem(view, 'priorities')}.md", mime="text/markdown", key="download_md", on_click="ignore",
 )
 st.caption("The downloads hold the plan as it is in the editor, saved or not.")
 st.subheader("The quarterly pack")
 st.caption(f"The customer-asset report of {quarter} with this ranking and the saved plan, to send or print.")
-report_buttons(view, "the quarterly pack")
+report_buttons(view, "the quarterly pack", by=by)

@@ -211,6 +211,26 @@ def test_quarter_report_carries_the_plan(closed, tmp_path):
     assert "&lt;script&gt;fix&lt;/script&gt;" in html and "<script>fix" not in html
 
 
+def test_the_pack_ranks_as_the_page_does_and_carries_each_stages_evidence(closed):
+    """Ranked by customers on the page, the Markdown listed Onboard first under a sentence saying 'by the yearly
+    value', and the pack always ranked by value; its plan had no touchpoint for any stage."""
+    res = compute(closed, "Ledgerly <b>&</b> Co", Settings(grain="quarter"))
+    for by in ("value", "customers"):
+        page = Page()
+        html = build_html(res, "L", "2026-Q2", plan=priorities.load_plan(closed, "Ledgerly <b>&</b> Co", "2026-Q2"), by=by)
+        page.feed(html)
+        header, *rows = page.tables["plan"]
+        ranked = priorities.ranking(res, "2026-Q2", by=by)
+        assert [r[1] for r in rows] == list(ranked["stage"])
+        assert f"Stages ranked by {priorities.RANKED_BY[by]}" in html
+        markdown = to_markdown(priorities.with_plan(ranked, priorities.load_plan(closed, "Ledgerly <b>&</b> Co", "2026-Q2")),
+                               "L", "2026-Q2", by=by)
+        assert f"Stages ranked by {priorities.RANKED_BY[by]} (the mean of the previous quarters)." in markdown
+        evidence = dict(zip([r[1] for r in rows], [r[header.index("Top touchpoint")] for r in rows], strict=True))
+        assert evidence["Onboard"].startswith("setup_error (risk ratio 1.97, 95% interval 1.78 to 2.17")
+    assert [r[1] for r in rows][0] == "Onboard"  # by customers: 37 lost against a baseline of 2.3
+
+
 MONEY = re.compile(r"[+-]?\d{1,3}(,\d{3})*|[+-]?\d+\.\d\d M")  # whole units, or millions
 IN_FULL = re.compile(r"[+-]?\d{1,3}(,\d{3})*")  # a table's column: whole units, never "1.14 M" beside 132,039
 
@@ -252,6 +272,10 @@ def test_money_is_whole_in_the_report_and_the_pack(closed, tmp_path):
                     reason="pdftotext and chromium come with bash scripts/test.sh")
 def test_pdf_pages_and_text(closed, tmp_path):
     ws = closed
+    # an unbroken link in the notes and a long owner pushed the pack's plan off the page, the notes cut
+    note = "https://jira.example.com/browse/CXP-12345?focusedCommentId=99887766&page=com.atlassian.jira.plugin Target: halve it"
+    priorities.save_plan(ws, "Ledgerly <b>&</b> Co", "2026-Q2",
+                         [{"stage": "Onboard", "owner": "PriyaRamanHeadOfCustomerExperienceEMEA", "notes": note}])
     ws.close()
     out = tmp_path / "pack.pdf"
     assert main(["report", "--dataset", "Ledgerly <b>&</b> Co", "--period", "2026-Q2", "--out", str(out),
@@ -263,6 +287,8 @@ def test_pdf_pages_and_text(closed, tmp_path):
     for words in ["customer asset report, 2026-Q2", "In 2026-Q2 the customer asset's yearly value grew", "Where the asset was won and lost",
                   "Touchpoints that go with losing customers", "Which stage to fix first", "Definitions"]:
         assert words in text
+    plain = re.sub(r"\s", "", subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout)
+    assert re.sub(r"\s", "", note) in plain and "PriyaRamanHeadOfCustomerExperienceEMEA" in plain  # all on the page
     # page breaks fall between blocks: each page starts with a heading, a chart title or a table, not mid-row
     for page_text in text.split("\f")[1:-1]:
         assert page_text.strip(), "an empty page"

@@ -21,15 +21,15 @@ from ui.state import View, workspace
 from views.report import build_html, html_to_pdf
 
 
-def _html(view: View) -> str:
+def _html(view: View, by: str = "value") -> str:
     plan = priorities.load_plan(workspace(), view.dataset.name, view.period) if view.grain == "quarter" else None
-    return build_html(view.results, view.dataset.name, view.period, plan=plan, start=view.start)
+    return build_html(view.results, view.dataset.name, view.period, plan=plan, start=view.start, by=by)
 
 
-def _pdf(view: View) -> bytes:
+def _pdf(view: View, by: str = "value") -> bytes:
     with tempfile.TemporaryDirectory(prefix="journey-ledger-report-") as folder:
         html_path, pdf_path = Path(folder) / "report.html", Path(folder) / "report.pdf"
-        html_path.write_text(_html(view), encoding="utf-8")
+        html_path.write_text(_html(view, by), encoding="utf-8")
         html_to_pdf(html_path, pdf_path)
         return pdf_path.read_bytes()
 
@@ -51,11 +51,11 @@ def table_button(view: View, table, what: str, key: str) -> None:
                        mime="text/csv", key=key, on_click="ignore")
 
 
-def report_buttons(view: View, what: str = "this report") -> None:
-    """Two buttons: the report as self-contained HTML and as PDF."""
+def report_buttons(view: View, what: str = "this report", by: str = "value") -> None:
+    """Two buttons: the report as self-contained HTML and as PDF (``by``: the quarterly pack's plan order)."""
     stem = file_stem(view)
     left, right = st.columns(2)
-    left.download_button(f"Download {what} (HTML)", lambda: _html(view), file_name=f"{stem}.html", mime="text/html",
+    left.download_button(f"Download {what} (HTML)", lambda: _html(view, by), file_name=f"{stem}.html", mime="text/html",
                          key="report_html", on_click="ignore", icon=":material/description:")
-    right.download_button(f"Download {what} (PDF)", lambda: _pdf(view), file_name=f"{stem}.pdf",
+    right.download_button(f"Download {what} (PDF)", lambda: _pdf(view, by), file_name=f"{stem}.pdf",
                           mime="application/pdf", key="report_pdf", on_click="ignore", icon=":material/picture_as_pdf:")

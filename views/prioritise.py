@@ -13,7 +13,7 @@ from datetime import date, datetime
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from analytics.priorities import NONE_LINKED
+from analytics.priorities import NONE_LINKED, RANKED_BY
 from views.format import count, decimal, missing, money_in_full, rounded, signed_decimal, signed_money
 
 UNMAPPED = "Unmapped"
@@ -170,8 +170,9 @@ def touchpoint_text(row, escape=str) -> str:
 
 
 def to_markdown(ranking_with_plan: pd.DataFrame, dataset: str, quarter: str, *, segment: str | None = None,
-                as_of: datetime | None = None) -> str:
-    """A Markdown document for the meeting: title, the ranked table with its plan and two notes.
+                as_of: datetime | None = None, by: str = "value") -> str:
+    """A Markdown document for the meeting: title, the ranked table with its plan and two notes; ``by``:
+    the order the ranking was made in (:data:`analytics.priorities.RANKED_BY`), said above the table.
 
     Columns: rank, stage, customers lost vs baseline, yearly value lost vs baseline, confidence,
     top touchpoint, owner, effort, notes. User text (dataset, stage, event, owner, notes) is
@@ -185,8 +186,7 @@ def to_markdown(ranking_with_plan: pd.DataFrame, dataset: str, quarter: str, *, 
         about.append(f"as of {as_of:%Y-%m-%d}")
     lines = [
         title, "", " · ".join(about) + ".", "",
-        "Stages ranked by the yearly value of the customers they lost beyond their baseline "
-        "(the mean of the previous quarters).", "",
+        f"Stages ranked by {RANKED_BY[by]} (the mean of the previous quarters).", "",
         "| Rank | Stage | Customers lost vs baseline | Value lost vs baseline (a year) | Confidence "
         "| Top touchpoint | Owner | Effort | Notes |",
         "|---:|---|---:|---:|---|---|---|---|---|",

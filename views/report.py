@@ -23,6 +23,7 @@ from analytics.model import Results
 from views import charts, narrative
 from views.cards import cards
 from views.format import count, money_in_full, plural, signed_decimal, signed_money
+from views.prioritise import touchpoint_text
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -46,6 +47,8 @@ h2 { font-size: 17px; margin: 26px 0 8px; border-bottom: 1px solid #cfd8dc; brea
 .card .delta { font-size: 12px; } .good { color: #2e7d32; } .bad { color: #c62828; }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; margin: 6px 0; }
 th, td { border-bottom: 1px solid #eceff1; padding: 4px 6px; text-align: right; vertical-align: top; }
+td:not(.text) { white-space: nowrap; }
+td.long { overflow-wrap: anywhere; min-width: 7em; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
 th { background: #f5f7f8; }
 .keep { break-inside: avoid; page-break-inside: avoid; }
@@ -67,13 +70,16 @@ def _figure(fig, name: str, height: int | None = None) -> str:
     return f'<div class="figure" data-figure="{name}">{html}</div>'
 
 
-def _table(df: pd.DataFrame, text_columns: tuple[str, ...] = (), name: str = "") -> str:
-    head = "".join(f'<th class="{"text" if c in text_columns else ""}">{escape(str(c))}</th>' for c in df.columns)
+def _table(df: pd.DataFrame, text_columns: tuple[str, ...] = (), name: str = "", long_columns: tuple[str, ...] = ()) -> str:
+    """An HTML table; ``long_columns`` (text typed by people: owners, notes) may break anywhere, so that an
+    unbroken URL wraps inside the page instead of pushing the table off it."""
+    def cls(c) -> str:
+        return " ".join(k for k, cols in (("text", text_columns), ("long", long_columns)) if c in cols)
+
+    head = "".join(f'<th class="{cls(c)}">{escape(str(c))}</th>' for c in df.columns)
     rows = []
     for record in df.itertuples(index=False):
-        cells = "".join(
-            f'<td class="{"text" if c in text_columns else ""}">{escape(str(v))}</td>' for c, v in zip(df.columns, record, strict=True)
-        )
+        cells = "".join(f'<td class="{cls(c)}">{escape(str(v))}</td>' for c, v in zip(df.columns, record, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     return f'<table class="keep" data-table="{name}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -107,15 +113,17 @@ def top_drivers(res: Results, n: int = 5) -> pd.DataFrame:
     })
 
 
-def plan_table(res: Results, quarter: str, plan: pd.DataFrame) -> pd.DataFrame:
-    """The quarter's prioritisation with the meeting's owners, effort and notes."""
-    ranked = priorities.with_plan(priorities.ranking(res, quarter), plan)
+def plan_table(res: Results, quarter: str, plan: pd.DataFrame, by: str = "value") -> pd.DataFrame:
+    """The quarter's prioritisation (ranked ``by`` value or customers, as on the page) with each stage's
+    evidence (its top touchpoint) and the meeting's owners, effort and notes."""
+    ranked = priorities.with_plan(priorities.ranking(res, quarter, by=by), plan)
     return pd.DataFrame({
         "Rank": ranked["rank"],
         "Stage": ranked.stage,
         "Lost beyond baseline (customers)": ranked.excess_lost.map(signed_decimal),
         "Value lost beyond baseline (a year)": ranked.excess_lost_value.map(signed_money),
         "Confidence": ranked.confidence,
+        "Top touchpoint": [touchpoint_text(r) for _, r in ranked.iterrows()],
         "Owner": ranked.owner,
         "Effort": ranked.effort,
         "Notes": ranked.notes,
@@ -123,11 +131,12 @@ def plan_table(res: Results, quarter: str, plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | None = None,
-               made: datetime | None = None, start: date | None = None) -> str:
+               made: datetime | None = None, start: date | None = None, by: str = "value") -> str:
     """The whole report as one HTML document (plotly.js inline, nothing fetched).
 
     ``start``: the first day of the date range (the sidebar's), where the trend starts, as on the
-    Overview page; None for the data's first day."""
+    Overview page; None for the data's first day. ``by``: the plan's order (the quarterly pack), as the
+    Prioritise page ranks it."""
     made = made or datetime.now(UTC)
     grain = res.settings.grain
     row = res.movements.set_index("period", drop=False).loc[period]
@@ -182,10 +191,12 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
                  "between them may explain it.</p></section>")
     if grain == "quarter" and plan is not None:
         parts.append('<div class="pagebreak"></div><h2>Which stage to fix first: the plan for ' + escape(period) + "</h2>")
-        parts.append(_table(plan_table(res, period, plan), ("Stage", "Confidence", "Owner", "Effort", "Notes"), "plan"))
-        parts.append('<p class="note">Ranked by the yearly value lost beyond each stage\'s baseline. Confidence: a one-sided '
-                     "Poisson test of losing at least this many customers when the baseline is the expected count "
-                     "(high p &lt; 0.01, medium p &lt; 0.1).</p>")
+        parts.append(_table(plan_table(res, period, plan, by), ("Stage", "Confidence", "Top touchpoint", "Owner", "Effort", "Notes"),
+                            "plan", long_columns=("Owner", "Notes")))
+        parts.append(f'<p class="note">Stages ranked by {escape(priorities.RANKED_BY[by])} (the mean of the previous '
+                     "quarters). Confidence: a one-sided Poisson test of losing at least this many customers when the "
+                     "baseline is the expected count (high p &lt; 0.01, medium p &lt; 0.1). Top touchpoint: the "
+                     "stage's touchpoint most associated with loss, an association, not proof of cause.</p>")
     parts.append(
         '<h2>Definitions</h2><p class="note keep">'
         f"A customer is active from their first payment; each payment keeps them active for "
