@@ -8,7 +8,7 @@ from analytics.model import Settings
 from ui.downloads import table_button
 from ui.format import md
 from ui.state import ALL, dataset_version, results, sidebar, workspace
-from views import charts
+from views import charts, narrative
 from views import prioritise as tables
 from views.format import money, signed
 
@@ -19,7 +19,8 @@ if view is None:
 
 res, ds = view.results, view.dataset
 segment = f" · segment: {md(view.segment)}" if view.segment else ""
-st.caption(f"{md(ds.name)} · {view.grain} {view.period}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
+label = narrative.period_label(view.period, res.periods, res.settings.as_of)  # "2026-10 so far (to 2026-10-15)"
+st.caption(f"{md(ds.name)} · {view.grain} {label}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
 
 # ---- retention by acquisition cohort ----------------------------------------------------------
 st.header("Retention by acquisition cohort")
@@ -33,6 +34,8 @@ st.caption(
 
 # ---- the stage table of each segment side by side ---------------------------------------------
 st.header(f"Stages by segment, {view.period}")
+if note := narrative.part_period_note(view.period, res.periods, res.settings.as_of, view.grain):
+    st.info(note)
 if not res.segments:
     st.info("This dataset has no segment column (or no customer has a segment), so there are no personas to "
             "compare. Map a segment or persona column when uploading the export on the Data page.")

@@ -7,10 +7,12 @@ import streamlit as st
 from ui.downloads import table_button
 from ui.format import md
 from ui.state import sidebar, stop_without_stages, workspace
-from views import charts, tables
+from views import charts, narrative, tables
 from views.format import count, percent
 
-st.title("Drivers: why customers were lost")
+PICKED = "keep_drivers_stage"  # the stage picked here, for this session
+
+st.title("Drivers: touchpoints that go with losing customers")
 view = sidebar(workspace())
 if view is None:
     st.stop()
@@ -18,18 +20,20 @@ if view is None:
 res = view.results
 as_of = f"{res.settings.as_of:%Y-%m-%d}"
 segment = f" · segment: {md(view.segment)}" if view.segment else ""
-st.caption(f"{md(view.dataset.name)} · {view.grain} {view.period}{segment} · as of {as_of}")
+label = narrative.period_label(view.period, res.periods, res.settings.as_of)  # "2026-10 so far (to 2026-10-15)"
+st.caption(f"{md(view.dataset.name)} · {view.grain} {label}{segment} · as of {as_of}")
 
-# The stage follows the period's worst stage until someone picks another one.
+# The stage follows the period's worst stage until someone picks another one, which is kept in a session
+# value of its own: Streamlit drops a widget's state on another page, and the pick came back as the worst.
 stop_without_stages(view, "there are no touchpoints to compare")
 stages = res.stage_names
 worst = tables.worst_stage(res.stages, view.period, stages)
-picked = st.session_state.get("drivers_stage")
-if picked not in stages or picked == st.session_state.get("drivers_stage_default"):
-    st.session_state["drivers_stage"] = worst
-st.session_state["drivers_stage_default"] = worst
+picked = st.session_state.get(PICKED)
+st.session_state["drivers_stage"] = picked if picked in stages else worst
 stage = st.selectbox("Stage", stages, key="drivers_stage",
-                     help=f"Opens on the stage that hurt the asset most in {view.period} (most negative impact).")
+                     on_change=lambda: st.session_state.__setitem__(PICKED, st.session_state["drivers_stage"]),
+                     help=f"Opens on the stage that hurt the asset most in {view.period} (most negative impact), "
+                          "until you pick another.")
 
 st.info(
     "These are associations, not proof of cause: customers exposed to a touchpoint were lost more (or less) often "

@@ -18,7 +18,10 @@ if view is None:
 res = view.results
 grain, k = view.grain, res.settings.baseline
 segment = f" · segment: {md(view.segment)}" if view.segment else ""
-st.caption(f"{md(view.dataset.name)} · {grain} {view.period}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
+label = narrative.period_label(view.period, res.periods, res.settings.as_of)  # "2026-10 so far (to 2026-10-15)"
+st.caption(f"{md(view.dataset.name)} · {grain} {label}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
+if note := narrative.part_period_note(view.period, res.periods, res.settings.as_of, grain):
+    st.info(note)  # a part period set against full ones reads as a stage that hurt
 
 period_stages = res.stages[res.stages.period == view.period]
 entered, gained, lost = (period_stages[c].sum() for c in ("entered", "gained", "lost"))

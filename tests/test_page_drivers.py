@@ -119,6 +119,12 @@ def test_the_stage_follows_the_period_until_one_is_picked(sample, sample_page):
     raw, shown = driver_table(at)
     top = expected[None].drivers.query("stage == 'Renew'").sort_values("risk_ratio", ascending=False).iloc[0]
     assert (raw.index[0], shown.iloc[0][RATIO]) == (top.event, ratio_text(top))
+    # another page and back, as a page link does: the stage picked came back as the period's worst
+    for k in list(at.query_params):
+        del at.query_params[k]
+    at.switch_page("pages/cohorts.py").run()
+    at.switch_page("pages/drivers.py").run()
+    assert ok(at).selectbox(key="drivers_stage").value == "Renew"
 
 
 def test_sample_segment_filter(sample, sample_page):

@@ -118,6 +118,16 @@ def test_the_stage_table_downloads_as_spreadsheet_safe_csv(tmp_path, monkeypatch
     assert {"period", "stage", "gained", "lost", "impact", "value_impact"} <= set(table.columns)
 
 
+def test_a_period_in_progress_says_so(sample_page):
+    """Half of 2026-10 against full months showed Buy at -74.7 in red with no word that the month was not over."""
+    at = sample_page("2026-10")
+    at.query_params["to"] = "2026-10-15"
+    at = ok(at.run())
+    assert any(c.value.startswith("Sample · month 2026-10 so far (to 2026-10-15) · as of 2026-10-15") for c in at.caption)
+    assert infos(at)[0].startswith("2026-10 is not over: its numbers run to 2026-10-15. The changes against the previous "
+                                   "month and the stages' baselines compare this part of a month with full months")
+
+
 def test_impact_is_coloured_by_sign(example):
     at = ok(example("2026-03").run())
     styles = at.dataframe[0].proto.arrow_data.styler.styles
