@@ -68,43 +68,44 @@ class PlanError(JourneyLedgerError):
 # ---- the ranking --------------------------------------------------------------------------------
 
 
-def poisson_tail(k: int, mu: float) -> float:
-    """P(X >= k) for X ~ Poisson(mu), from the Poisson terms (no scipy).
-
-    ``k <= 0`` gives 1; ``mu == 0`` gives 0 for any ``k >= 1``. Above the mean the upper tail is
-    summed term by term (exact down to tiny p-values); at or below it, 1 minus the lower sum.
-    """
+def binomial_tail(k: int, n: int, q: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, q), summed from the terms (no scipy); 1 for ``k <= 0``, 0 for ``k > n``."""
     if k <= 0:
         return 1.0
-    if mu <= 0:
+    if k > n:
         return 0.0
-
-    def term(i: int) -> float:
-        return math.exp(-mu + i * math.log(mu) - math.lgamma(i + 1))
-
-    if k <= mu:
-        return max(0.0, 1.0 - sum(term(i) for i in range(k)))
-    total, i = 0.0, k
-    while True:
-        t = term(i)
-        total += t
-        i += 1
-        if t < 1e-17 * total or t == 0.0:
-            return min(1.0, total)
+    if q >= 1:
+        return 1.0
+    log_q, log_1q = math.log(q), math.log1p(-q)
+    terms = [math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_q + (n - i) * log_1q)
+             for i in range(k, n + 1)]
+    return min(1.0, sum(terms))
 
 
-def confidence(lost: float, baseline_lost: float | None) -> tuple[str, float]:
+# What the confidence says, for the page's help, the Markdown and the pack.
+CONFIDENCE_RULE = ("an exact test of whether the stage lost customers at a higher rate this quarter than in the quarters "
+                   "of its baseline (the two counts compared as Poisson counts): high when p < 0.01, medium when "
+                   "p < 0.1, else low; one customer lost where none were before is low")
+
+
+def confidence(lost: float, baseline_lost: float | None, periods: int = 1) -> tuple[str, float]:
     """How sure we are that a stage lost more customers than usual: (label, p-value).
 
-    Rule: a one-sided Poisson test of observing at least ``lost`` customers when ``baseline_lost``
-    (the mean of the previous periods, DOMAIN.md) is the expected count: p = P(X >= lost) with
-    X ~ Poisson(baseline_lost). "high" when p < 0.01, "medium" when p < 0.1, else "low";
-    "no baseline" (p NaN) in the data's first period. A baseline of 0 with any loss gives p = 0
-    ("high"): nothing was ever lost there before.
+    Rule (not in DOMAIN.md, which defines the baseline but no test): the conditional test of two Poisson
+    counts. The period's ``lost`` and its baseline's ``periods`` periods, which lost ``baseline_lost *
+    periods`` in all, are taken as Poisson counts with one rate per period; if the rate did not rise, the
+    period's share of the ``n`` losses of both is Binomial(n, 1 / (1 + periods)), and p = P(X >= lost).
+    "high" when p < 0.01, "medium" when p < 0.1, else "low"; "no baseline" (p NaN) in the data's first
+    period. It weighs the baseline's own uncertainty: a Poisson test against the baseline's mean as a
+    known rate called 1 customer lost where none were lost before 'high' (p = 0), which one event
+    cannot show; this test says low (p = 0.25 against 3 quarters) and needs about 4 such losses for
+    'high'. Onboard's 37 against 7 in 3 quarters in the sample is high either way.
     """
-    if baseline_lost is None or (isinstance(baseline_lost, float) and math.isnan(baseline_lost)):
+    if baseline_lost is None or (isinstance(baseline_lost, float) and math.isnan(baseline_lost)) or periods < 1:
         return NO_BASELINE, float("nan")
-    p = poisson_tail(int(round(lost)), float(baseline_lost))
+    k = int(round(lost))
+    before = int(round(float(baseline_lost) * periods))
+    p = binomial_tail(k, k + before, 1 / (1 + periods))
     return (HIGH if p < HIGH_P else MEDIUM if p < MEDIUM_P else LOW), p
 
 
@@ -161,10 +162,12 @@ def ranking(results: Results, quarter: str, by: str = "value") -> pd.DataFrame:
     trend = excess.groupby([stages["stage"], stages["period"]]).first()
     now = stages[stages["period"] == quarter].set_index("stage").reindex(results.stage_names)
 
+    # the periods the baselines cover: the previous k present in the data, fewer at the start
+    baseline_periods = min(results.settings.baseline, list(results.periods["period"]).index(quarter))
     rows = []
     for stage in results.stage_names:
         r = now.loc[stage]
-        label, p = confidence(float(r["lost"]), float(r["baseline_lost"]))
+        label, p = confidence(float(r["lost"]), float(r["baseline_lost"]), baseline_periods)
         rows.append({
             "stage": stage,
             "lost": int(r["lost"]),

@@ -56,8 +56,7 @@ st.dataframe(
         "baseline_lost_value": st.column_config.NumberColumn("Baseline value lost (money a year)", format="%,.0f"),
         "excess_lost_value": st.column_config.NumberColumn("Value lost beyond baseline (money a year)", format="%,.0f"),
         "confidence": st.column_config.TextColumn(
-            "Confidence", help="One-sided Poisson test of losing at least this many customers when the baseline is "
-                               "the expected count: high p < 0.01, medium p < 0.1, else low."),
+            "Confidence", help=f"Confidence: {priorities.CONFIDENCE_RULE}."),
         "touchpoint": st.column_config.TextColumn(
             "Top touchpoint (risk ratio, 95% interval, q)", width="large",
             help="The stage's touchpoint with the highest risk ratio of loss whose interval lies above 1, "

@@ -1,4 +1,4 @@
-"""analytics.priorities: the ranking, the Poisson confidence, the stored plan and the meeting notes.
+"""analytics.priorities: the ranking, the confidence, the stored plan and the meeting notes.
 
 Numbers come from the DOMAIN.md worked example (March: Use lost 2 customers worth 130 a year,
 Renew 1 worth 200, nothing lost before) or from small tables written out below.
@@ -15,7 +15,7 @@ import pytest
 from analytics import priorities
 from analytics.export import to_csv
 from analytics.model import Results, Settings, compute
-from analytics.priorities import PlanError, confidence, poisson_tail, ranking
+from analytics.priorities import PlanError, binomial_tail, confidence, ranking
 from analytics.stagemap import parse_stage_map
 from tests.conftest import WORKED_EXAMPLE, WORKED_STAGES
 from views.prioritise import to_markdown
@@ -53,8 +53,8 @@ def test_ranking_of_the_worked_example_in_march(example):
     assert same(renew.trend, [NAN, 0.0, 200.0])
     # fewer than 30 customers: no touchpoint can be linked with loss
     assert set(r["top_touchpoint"]) == {"none clearly linked"}
-    # a baseline of 0 and a loss: p = 0
-    assert (renew.confidence, renew.p_value) == ("high", 0.0)
+    # one loss where January and February lost nobody: 1 of 1 loss falls in March, p = 1/3, not evidence
+    assert renew.confidence == "low" and renew.p_value == pytest.approx(1 / 3)
     assert r.iloc[2].confidence == "low" and r.iloc[2].p_value == 1.0
 
 
@@ -99,7 +99,7 @@ def hand_results() -> Results:
         dict(stage="B", event="v", risk_ratio=NAN, ci_low=NAN, ci_high=NAN, q_value=NAN),  # not enough data
     ])
     periods = pd.DataFrame({"period": ["Q1", "Q2", "Q3", "Q4"]})
-    return Results(settings=Settings(grain="quarter"), stage_names=["A", "B"], goals={}, periods=periods,
+    return Results(settings=Settings(grain="quarter", baseline=3), stage_names=["A", "B"], goals={}, periods=periods,
                    movements=pd.DataFrame(), stages=pd.DataFrame(rows), drivers=drivers, cohorts=pd.DataFrame(),
                    segments=[])
 
@@ -118,42 +118,43 @@ def test_ranking_by_hand():
     assert (a.top_touchpoint, a.touchpoint_risk_ratio, a.touchpoint_ci_low, a.touchpoint_ci_high, a.touchpoint_q_value) \
         == ("x", 2.0, 1.2, 3.0, 0.01)
     assert b.top_touchpoint == "none clearly linked" and math.isnan(b.touchpoint_risk_ratio)
-    # P(X >= 10 | mu = 3) = 0.0011 -> high; P(X >= 6 | mu = 6) = 0.55 -> low
-    assert a.confidence == "high" and a.p_value == pytest.approx(0.0011025, rel=1e-3)
+    # A: 10 now against 2 + 4 + 3 = 9 in three quarters: X ~ Bin(19, 1/4), P(X >= 10) = 0.0089 -> high;
+    # B: 6 against 18, P(X >= 6 | Bin(24, 1/4)) = 0.58 -> low
+    assert a.confidence == "high" and a.p_value == pytest.approx(0.0089033, rel=1e-4)
     assert b.confidence == "low"
     assert list(ranking(hand_results(), "Q4", by="customers")["stage"]) == ["A", "B"]
 
 
-# ---- the Poisson confidence ---------------------------------------------------------------------
+# ---- the confidence -----------------------------------------------------------------------------
 
 
-def test_poisson_tail_against_closed_forms():
-    assert poisson_tail(0, 5.0) == 1.0
-    assert poisson_tail(1, 2.0) == pytest.approx(1 - math.exp(-2))
-    assert poisson_tail(3, 1.0) == pytest.approx(1 - math.exp(-1) * (1 + 1 + 0.5))
-    assert poisson_tail(5, 2.0) == pytest.approx(1 - 7 * math.exp(-2))  # 1 + 2 + 2 + 4/3 + 2/3 = 7
-    # above the mean the upper tail is summed directly; it agrees with 1 - the lower sum
-    lower = sum(math.exp(-4.0) * 4.0**i / math.factorial(i) for i in range(10))
-    assert poisson_tail(10, 4.0) == pytest.approx(1 - lower, rel=1e-9)
-    # far in the tail it stays positive and accurate: P(X >= 37 | 2.33) ~ 3e-31
-    assert 0 < poisson_tail(37, 7 / 3) < 1e-29
-    assert poisson_tail(1, 0.0) == 0.0 and poisson_tail(0, 0.0) == 1.0
+def test_binomial_tail_against_closed_forms():
+    assert binomial_tail(0, 5, 0.3) == 1.0 and binomial_tail(6, 5, 0.3) == 0.0
+    assert binomial_tail(1, 1, 0.25) == pytest.approx(0.25)
+    assert binomial_tail(3, 3, 0.25) == pytest.approx(0.25 ** 3)
+    assert binomial_tail(2, 4, 0.5) == pytest.approx(11 / 16)  # (6 + 4 + 1) / 16
+    assert 0 < binomial_tail(37, 44, 0.25) < 1e-12
 
 
 @pytest.mark.parametrize(
-    ("lost", "baseline", "label"),
+    ("lost", "baseline", "periods", "label", "p"),
     [
-        (5, 2.0, "medium"),  # p = 1 - 7 e^-2 = 0.053
-        (7, 2.0, "high"),  # p = 0.0045
-        (3, 2.0, "low"),  # p = 0.32
-        (1, 2.0, "low"),
-        (0, 0.0, "low"),  # nothing lost: p = 1
-        (1, 0.0, "high"),  # lost where nothing was ever lost: p = 0
-        (4, NAN, "no baseline"),
+        (1, 0.0, 3, "low", 0.25),  # one customer where none were lost in 3 quarters: 1 of 1 loss falls now, p = 1/4
+        (3, 0.0, 3, "medium", 0.25 ** 3),  # p = 0.016
+        (4, 0.0, 3, "high", 0.25 ** 4),  # p = 0.0039
+        (0, 0.0, 3, "low", 1.0),  # nothing lost
+        (5, 2.0, 3, "low", None),  # 5 now against 6 in 3 quarters: X ~ Bin(11, 1/4), P(X >= 5) = 0.11
+        (37, 7 / 3, 3, "high", None),  # Onboard in the sample's 2026-Q2
+        (2, 1.0, 1, "low", 0.5),  # against one period: Bin(3, 1/2), P(X >= 2) = 1/2
+        (4, NAN, 3, "no baseline", None),
+        (4, 1.0, 0, "no baseline", None),
     ],
 )
-def test_confidence_labels(lost, baseline, label):
-    assert confidence(lost, baseline)[0] == label
+def test_confidence_labels(lost, baseline, periods, label, p):
+    got = confidence(lost, baseline, periods)
+    assert got[0] == label
+    if p is not None:
+        assert got[1] == pytest.approx(p)
 
 
 # ---- the plan -----------------------------------------------------------------------------------

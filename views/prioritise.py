@@ -13,7 +13,7 @@ from datetime import date, datetime
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from analytics.priorities import NONE_LINKED, RANKED_BY
+from analytics.priorities import CONFIDENCE_RULE, NONE_LINKED, RANKED_BY
 from views.format import count, decimal, missing, money_in_full, rounded, signed_decimal, signed_money
 
 UNMAPPED = "Unmapped"
@@ -203,8 +203,7 @@ def to_markdown(ranking_with_plan: pd.DataFrame, dataset: str, quarter: str, *, 
         "",
         "Touchpoints are associations with loss over all customers up to the as-of date, not proof of cause.",
         "",
-        "Confidence: a one-sided Poisson test of losing at least this many customers when the baseline is "
-        "the expected count; high when p < 0.01, medium when p < 0.1, else low.",
+        f"Confidence: {CONFIDENCE_RULE}.",
         "",
     ]
     return "\n".join(lines)

@@ -194,8 +194,7 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
         parts.append(_table(plan_table(res, period, plan, by), ("Stage", "Confidence", "Top touchpoint", "Owner", "Effort", "Notes"),
                             "plan", long_columns=("Owner", "Notes")))
         parts.append(f'<p class="note">Stages ranked by {escape(priorities.RANKED_BY[by])} (the mean of the previous '
-                     "quarters). Confidence: a one-sided Poisson test of losing at least this many customers when the "
-                     "baseline is the expected count (high p &lt; 0.01, medium p &lt; 0.1). Top touchpoint: the "
+                     f"quarters). Confidence: {escape(priorities.CONFIDENCE_RULE)}. Top touchpoint: the "
                      "stage's touchpoint most associated with loss, an association, not proof of cause.</p>")
     parts.append(
         '<h2>Definitions</h2><p class="note keep">'
