@@ -412,9 +412,13 @@ def make_periods(cur: duckdb.DuckDBPyConnection, first: datetime, as_of: datetim
 
 
 def first_look(last_event: datetime) -> Settings:
-    """The settings the pages open with: months, up to the end of the dataset's last day (their
-    lifecycle is stored in the workspace file with the dataset, see :func:`store_first_look`)."""
-    return Settings(grain="month", as_of=last_event.date())
+    """The settings the pages open with: months, up to the dataset's latest event, DOMAIN.md's default
+    as-of, the same instant as the command line's report (their lifecycle is stored in the workspace file
+    with the dataset, see :func:`store_first_look`). Until 2026-11-24 it was the end of the latest event's
+    day, so the page and the command line's report of the same month differed (the online retail
+    export's 2011-12 value: 7.18 M on the page, 7.19 M in the report, both 'as of 2011-12-09'); the
+    workspace stores the first look again when it opens (``Workspace._add_journeys``)."""
+    return Settings(grain="month", as_of=last_event)
 
 
 def lifecycle_key(events_table: str, stage_map: StageMap, settings: Settings) -> str:

@@ -52,7 +52,7 @@ from analytics.db import connect, customers_table_of, quote_ident, sql, transact
 from analytics.errors import DatasetNotFound, WorkspaceError
 from analytics.lifecycle import LifecycleStore
 from analytics.mapping import Mapping
-from analytics.model import journey_key, segments_of, store_first_look
+from analytics.model import first_look, journey_key, lifecycle_key, segments_of, store_first_look
 from analytics.stagemap import DEFAULT_STAGE_MAP, StageMap, parse_stage_map
 
 log = logging.getLogger(__name__)
@@ -197,16 +197,20 @@ class Workspace:
                 self._store_first_look(cur, table, parse_stage_map(stage_map, "the stored stage map"))
 
     def _add_journeys(self) -> None:
-        """Store the journey beside the first look's lifecycle of datasets stored before it was kept
-        (a lifecycle stored without its journey: the two are stored in one transaction since), or
-        kept in an older form (:data:`analytics.lifecycle.JOURNEY_FORM`)."""
+        """Store the first look again for datasets whose stored one is of an older form: without its journey
+        (the two are stored in one transaction since), a journey in an older form
+        (:data:`analytics.lifecycle.JOURNEY_FORM`), or a lifecycle under other settings than
+        :func:`analytics.model.first_look` gives now (its as-of was the end of the latest event's day)."""
         with self.cursor() as cur:
             stored = cur.execute(
-                "SELECT events_table, stage_map FROM datasets WHERE events_table IN (SELECT events_table FROM lifecycles)"
+                "SELECT events_table, stage_map, last_event FROM datasets "
+                "WHERE events_table IN (SELECT events_table FROM lifecycles)"
             ).fetchall()
-            for table, text in stored:
+            for table, text, last in stored:
                 stage_map = parse_stage_map(text, "the stored stage map")
-                if not lifecycle.in_file(cur, table, journey_key(table, stage_map), "journey"):
+                settings = first_look(last).resolved(stage_map, last)
+                if (not lifecycle.in_file(cur, table, journey_key(table, stage_map), "journey")
+                        or not lifecycle.in_file(cur, table, lifecycle_key(table, stage_map, settings))):
                     self._store_first_look(cur, table, stage_map)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -133,7 +133,7 @@ def page(args: dict) -> dict:
 
     ws = state.workspace()
     ds = ws.dataset(DATASET)
-    settings = Settings(grain="month", as_of=ds.last_event.date())
+    settings = Settings(grain="month", as_of=state.as_of_for(ds, ds.last_event.date()))
     t = time.perf_counter()
     state.results(ds.name, state.dataset_version(ds), settings)
     uncached = time.perf_counter() - t

@@ -16,7 +16,7 @@ segment of one dataset means nothing for another.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import streamlit as st
 
@@ -206,12 +206,13 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
     if isinstance(chosen, tuple) and len(chosen) == 2:
         start, end = chosen
     _keep_dates((start, end))
-    base = results(ds.name, dataset_version(ds), Settings(grain=grain, as_of=end))
+    as_of = as_of_for(ds, end)
+    base = results(ds.name, dataset_version(ds), Settings(grain=grain, as_of=as_of))
     segments = [ALL, *base.segments]
     key = _synced("segment", segments, ALL)
     segment = st.sidebar.selectbox("Segment", segments, key=key, on_change=_to_url("segment"),
                                    help="Only the customers whose latest segment is this one.")
-    res = base if segment == ALL else results(ds.name, dataset_version(ds), Settings(grain=grain, as_of=end, segment=segment))
+    res = base if segment == ALL else results(ds.name, dataset_version(ds), Settings(grain=grain, as_of=as_of, segment=segment))
     periods = list(res.periods["period"])
     if not periods:
         st.info("No events up to the chosen end date.")
@@ -230,6 +231,13 @@ def sidebar(ws: Workspace, *, grain: str | None = None) -> View | None:
         f"{plural(res.settings.churn_after_days, 'day')} without a payment or at a churn event."
     )
     return View(dataset=ds, results=res, period=period, start=start)
+
+
+def as_of_for(ds: Dataset, end: date) -> datetime | date:
+    """The model's as-of for the sidebar's end date: the latest event itself when the end date is its day
+    (DOMAIN.md's default, the instant of the command line's report and of the stored first look), else the
+    end of the chosen day (every event on it counts)."""
+    return ds.last_event if end >= ds.last_event.date() else end
 
 
 def _keep_dates(dates: tuple[date, date]) -> None:
