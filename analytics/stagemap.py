@@ -223,6 +223,17 @@ def parse_stage_map(text: str, source: str = "the stage map") -> StageMap:
     return stage_map_from_dict(data, source)
 
 
+def stage_map_from_bytes(data: bytes, source: str) -> StageMap:
+    """A stage map uploaded as a file's bytes: UTF-8 (a byte order mark allowed), else refused. Read as anything
+    else, a Latin-1 'Ich möchte' or 'kündigung' would be saved with '\ufffd' in place of the letter, and such an
+    event name never matches the data's."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StageMapError(f"{source} is not UTF-8 text; save it as UTF-8 TOML.") from None
+    return parse_stage_map(text, source)
+
+
 def load_stage_map(path: str | Path) -> StageMap:
     """Read a stage map file."""
     path = Path(path)

@@ -13,7 +13,7 @@ from analytics.errors import JourneyLedgerError
 from analytics.ingest import date_format_problem, inspect_file, preview_rows
 from analytics.mapping import CANONICAL, CONSTANT_ALLOWED, REQUIRED, Mapping, Source, suggest_mapping
 from analytics.model import Settings
-from analytics.stagemap import DEFAULT_STAGE_MAP, parse_stage_map, stage_map_from_dict
+from analytics.stagemap import DEFAULT_STAGE_MAP, stage_map_from_bytes, stage_map_from_dict
 from ui.format import count_columns, day, md, when
 from ui.report import render_report
 from ui.state import choose_dataset, dataset_version, preview_results, results, workspace
@@ -130,9 +130,7 @@ def stage_map_editor(ds) -> None:
         toml_file = st.file_uploader("Stage map (TOML)", type=["toml"], key=key("stage_map_upload"))
         if toml_file is not None and st.button("Use this stage map", key="stage_map_apply"):
             try:
-                new = parse_stage_map(toml_file.getvalue().decode("utf-8-sig"), toml_file.name)
-            except UnicodeDecodeError:
-                st.error(f"{md(toml_file.name)} is not UTF-8 text; save it as UTF-8 TOML.")
+                new = stage_map_from_bytes(toml_file.getvalue(), toml_file.name)
             except JourneyLedgerError as exc:
                 st.error(md(exc))
             else:
@@ -393,7 +391,7 @@ if uploaded is not None:
                 if stage_choice == stage_options[1]:
                     if stage_file is None:
                         raise JourneyLedgerError("Choose a stage map file first, or pick another stage map option.")
-                    stage_map = parse_stage_map(stage_file.getvalue().decode("utf-8-sig", "replace"), stage_file.name)
+                    stage_map = stage_map_from_bytes(stage_file.getvalue(), stage_file.name)
                 elif stage_choice.startswith("Same as dataset: "):
                     stage_map = ws.dataset(stage_choice.removeprefix("Same as dataset: ")).stage_map
                 else:

@@ -536,3 +536,34 @@ def test_a_new_upload_takes_the_stage_map_of_the_dataset_shown(tmp_path, monkeyp
         choice = form_widget(at.radio, "upload_stage_choice")
         assert choice.value == f"Same as dataset: {shown}"
         assert options in choice.options
+
+
+LATIN1_MAP = ('churn_after_days = 45\nchurn_events = ["kündigung"]\n\n[[stages]]\nname = "Entdecken"\n'
+              'goal = "Ich möchte meine Möglichkeiten kennen."\nevents = ["site_visit", "ad_click"]\n')
+
+
+def test_a_stage_map_not_in_utf8_is_refused_on_the_upload_form_as_in_the_editor(app, tmp_path):
+    """The upload form's Ingest read a Latin-1 stage map with '\ufffd' for every 'ö' and 'ü' and saved it (an event
+    'kündigung' then never matched), while the editor's 'Use this stage map' refused the same file."""
+    latin1 = LATIN1_MAP.encode("latin-1")
+    refusal = ["goals.toml is not UTF-8 text; save it as UTF-8 TOML."]
+    at = app.run()
+    toml_uploader(at).set_value(("goals.toml", latin1, "application/toml")).run()
+    at.button(key="stage_map_apply").click().run()
+    assert not at.exception and [plain(e.value) for e in at.error] == refusal
+    assert saved_map(tmp_path).churn_after_days == 45  # the editor saved nothing
+    at.file_uploader(key="upload").set_value(("clean.csv", CLEAN, "text/csv")).run()
+    form_widget(at.radio, "upload_stage_choice").set_value("Upload a stage map (TOML)").run()
+    [upload_map] = [u for u in at.file_uploader if u.key and u.key.startswith("upload_stage_file@")]
+    upload_map.set_value(("goals.toml", latin1, "application/toml")).run()
+    at.button(key="ingest").click().run()
+    assert not at.exception and [plain(e.value) for e in at.error] == refusal
+    assert names_listed(at) == ["Example"]  # nothing saved
+    # the same map in UTF-8 (with a byte order mark, as Windows Notepad writes it) is saved letter for letter
+    [upload_map] = [u for u in at.file_uploader if u.key and u.key.startswith("upload_stage_file@")]
+    upload_map.set_value(("goals.toml", "\ufeff".encode() + LATIN1_MAP.encode(), "application/toml")).run()
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    clean = saved_map(tmp_path, "clean")
+    assert clean.churn_events == ("kündigung",)
+    assert [(s.name, s.goal) for s in clean.stages] == [("Entdecken", "Ich möchte meine Möglichkeiten kennen.")]

@@ -1,7 +1,7 @@
 import pytest
 
 from analytics.errors import StageMapError
-from analytics.stagemap import UNMAPPED, parse_stage_map
+from analytics.stagemap import UNMAPPED, parse_stage_map, stage_map_from_bytes
 from tests.conftest import WORKED_STAGES
 
 
@@ -75,3 +75,12 @@ def test_mistakes_the_data_shows_are_warnings():
     assert many.warnings_against(set(), {}) == [
         "The events 'e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9' and 2 more of the stage map never occur "
         "in the data; check their spelling."]
+
+
+def test_an_uploaded_stage_map_is_read_as_utf8_or_refused():
+    text = 'churn_events = ["kündigung"]\n[[stages]]\nname = "Kündigen"\nevents = ["kündigung_formular"]\n'
+    assert stage_map_from_bytes(b"\xef\xbb\xbf" + text.encode(), "m.toml").stage_names == ["Kündigen"]
+    assert stage_map_from_bytes(text.encode(), "m.toml").churn_events == ("kündigung",)
+    with pytest.raises(StageMapError) as exc:
+        stage_map_from_bytes(text.encode("latin-1"), "m.toml")
+    assert str(exc.value) == "m.toml is not UTF-8 text; save it as UTF-8 TOML."
