@@ -13,7 +13,7 @@ from analytics.errors import JourneyLedgerError
 from analytics.ingest import date_format_problem, inspect_file, preview_rows
 from analytics.mapping import CANONICAL, CONSTANT_ALLOWED, REQUIRED, Mapping, Source, suggest_mapping
 from analytics.model import Settings
-from analytics.stagemap import DEFAULT_STAGE_MAP, stage_map_from_bytes, stage_map_from_dict
+from analytics.stagemap import DEFAULT_STAGE_MAP, UNMAPPED, stage_map_from_bytes, stage_map_from_dict
 from ui.format import count_columns, day, md, when
 from ui.report import render_report
 from ui.state import choose_dataset, dataset_version, preview_results, results, workspace
@@ -168,10 +168,14 @@ def preview_effect(ds, edited) -> None:
     # the change in its value's form: "1.84 M" beside "-0.76 M", not "-762,208"
     c[2].metric("Asset value (a year)", money(b.value_end),
                 delta_text(b.value_end - a.value_end, lambda d: money(d, like=b.value_end)))
-    lost = pd.DataFrame({
-        "lost now": now.stages[now.stages.period == period].set_index("stage")["lost"],
-        "lost with the edits": then.stages[then.stages.period == period].set_index("stage")["lost"],
-    }).fillna(0).astype(int)
+    before = now.stages[now.stages.period == period].set_index("stage")["lost"]
+    after = then.stages[then.stages.period == period].set_index("stage")["lost"]
+    # in journey order, as every stage table: the edited map's stages, then the stages the edits remove, then
+    # Unmapped (a frame of two series of different stages sorted them alphabetically, Unmapped among them)
+    order = list(dict.fromkeys([*edited.stage_names, *ds.stage_map.stage_names, *before.index, *after.index]))
+    order = [s for s in order if s != UNMAPPED] + [UNMAPPED]
+    lost = pd.DataFrame({"lost now": before.reindex(order), "lost with the edits": after.reindex(order)})
+    lost = lost.dropna(how="all").fillna(0).astype(int)
     st.dataframe(lost, width="stretch", placeholder="-", column_config=count_columns(*lost.columns))
 
 

@@ -567,3 +567,25 @@ def test_a_stage_map_not_in_utf8_is_refused_on_the_upload_form_as_in_the_editor(
     clean = saved_map(tmp_path, "clean")
     assert clean.churn_events == ("kündigung",)
     assert [(s.name, s.goal) for s in clean.stages] == [("Entdecken", "Ich möchte meine Möglichkeiten kennen.")]
+
+
+def preview_table(at):
+    """The preview's 'lost now / lost with the edits' table, by stage."""
+    [table] = [df.value for df in at.dataframe if "lost with the edits" in df.value.columns]
+    return table
+
+
+def test_the_preview_lists_the_stages_in_journey_order(app):
+    """With a stage renamed or added the preview read Buy, Discover, Onboard, Recommend, Renew, Unmapped, Use:
+    a frame of two series of different stages is sorted alphabetically, Unmapped in the middle."""
+    at = app.run()
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {4: {"stage": "Recommend"}},
+                                               "added_rows": [{"stage": "Advocate"}], "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error
+    table = preview_table(at)
+    # the edited map's stages in its order, then the stage the edits take away, then Unmapped
+    assert list(table.index) == ["Discover", "Buy", "Onboard", "Use", "Recommend", "Advocate", "Renew", "Unmapped"]
+    # March: A is lost at Renew (Recommend with the edits), B and C at Use
+    assert list(table["lost now"]) == [0, 0, 0, 2, 0, 0, 1, 0]
+    assert list(table["lost with the edits"]) == [0, 0, 0, 2, 1, 0, 0, 0]
