@@ -68,13 +68,25 @@ def stage_map_editor(ds) -> None:
     event_names = sorted({e for e, _ in events} | set(sm.churn_events))
     churn_events = c[2].multiselect("Churn events (explicit loss)", event_names, default=list(sm.churn_events),
                                     key=key("edit_churn_events"))
+    places = list(range(1, len(sm.stages) + 1))
     table = st.data_editor(
-        pd.DataFrame({"stage": [x.name for x in sm.stages], "customer goal": [x.goal for x in sm.stages],
-                      "events": [", ".join(x.events) for x in sm.stages]}, dtype="object"),
+        # 'was' (hidden) is a row's place in the saved map: a stage given another place moves before or after the
+        # stage already there, as it moves up or down (see in_journey_order)
+        pd.DataFrame({"order": places, "stage": [x.name for x in sm.stages], "customer goal": [x.goal for x in sm.stages],
+                      "events": [", ".join(x.events) for x in sm.stages], "was": places}, dtype="object"),
         num_rows="dynamic", width="stretch", hide_index=True, key=key("edit_stages"), placeholder="",
-        column_config={"events": st.column_config.TextColumn("events (comma-separated)", width="large")},
+        column_order=("order", "stage", "customer goal", "events"),
+        column_config={
+            "order": st.column_config.NumberColumn(
+                "order", min_value=1, step=1, format="%d", width="small",
+                help="The stage's place in the journey. Type 5 to make it the fifth stage: the stages after it move "
+                     "down one. A new stage without a number goes last. The table is sorted by it when saved."),
+            "events": st.column_config.TextColumn("events (comma-separated)", width="large"),
+        },
     )
-    stage_names = [str(n).strip() for n in table["stage"] if isinstance(n, str) and n.strip()]
+    records = table.to_dict("records")
+    ordered = in_journey_order(records)
+    stage_names = [str(r["stage"]).strip() for r in ordered if isinstance(r["stage"], str) and r["stage"].strip()]
     unmapped = ds.report.get("unmapped", [])
     assigned: dict[str, str] = {}
     if unmapped:
@@ -91,7 +103,6 @@ def stage_map_editor(ds) -> None:
     def filled(x) -> bool:
         return isinstance(x, str) and bool(x.strip())
 
-    records = table.to_dict("records")
     # a row left wholly empty (the editor's new row) is no stage; a row with a goal or events but no name was
     # dropped, its events with it, without a word
     nameless = [i for i, r in enumerate(records, start=1)
@@ -103,7 +114,7 @@ def stage_map_editor(ds) -> None:
             {"name": str(r["stage"]).strip(), "goal": str(r["customer goal"] or "").strip(),
              "events": [e.strip() for e in str(r["events"] or "").split(",") if e.strip()]
              + [e for e, stage in assigned.items() if stage == str(r["stage"]).strip()]}
-            for r in records if filled(r["stage"])
+            for r in ordered if filled(r["stage"])
         ],
     }
     try:
@@ -120,6 +131,8 @@ def stage_map_editor(ds) -> None:
     if edited == sm:
         st.caption("No changes yet.")
     elif edited is not None:
+        if edited.stage_names != [str(r["stage"]).strip() for r in records if filled(r["stage"])]:
+            st.caption(f"Journey order with the edits: {md(', '.join(edited.stage_names))}.")
         preview_effect(ds, edited)
         if st.button("Save stage map", type="primary", key="save_stage_map"):
             save_stage_map(ds, edited, "Stage map saved.")
@@ -135,6 +148,27 @@ def stage_map_editor(ds) -> None:
                 st.error(md(exc))
             else:
                 save_stage_map(ds, new, f"Stage map replaced from {md(toml_file.name)}.")
+
+
+def _place(value) -> float | None:
+    """A number of the table's order column (None when empty)."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def in_journey_order(records: list[dict]) -> list[dict]:
+    """The stage table's rows sorted by their 'order' number, as typed: a stage given the place of another goes
+    before it when moved up (or new), after it when moved down ('was' is a row's place in the saved map), so the
+    number typed is the place taken. Other ties keep the table's order; a row without a number keeps its place,
+    a new one goes last. (The editor cannot move a row, and adds one only at the end.)"""
+
+    def place(item: tuple[int, dict]) -> tuple[float, int, int]:
+        i, r = item
+        was, order = _place(r.get("was")), _place(r.get("order"))
+        if order is None:
+            return (was if was is not None else float("inf"), 0, i)
+        return (order, -1 if was is None or order < was else 1 if order > was else 0, i)
+
+    return [r for _, r in sorted(enumerate(records), key=place)]
 
 
 def save_stage_map(ds, stage_map, done: str) -> None:

@@ -589,3 +589,47 @@ def test_the_preview_lists_the_stages_in_journey_order(app):
     # March: A is lost at Renew (Recommend with the edits), B and C at Use
     assert list(table["lost now"]) == [0, 0, 0, 2, 0, 0, 1, 0]
     assert list(table["lost with the edits"]) == [0, 0, 0, 2, 1, 0, 0, 0]
+
+
+def editor_rows(at) -> list[tuple]:
+    """The stage map's table as the editor is given it: (order, stage, events) per row."""
+    return [(r["order"], r["stage"], r["events"]) for r in at.data_editor[0].value.to_dict("records")]
+
+
+def test_a_new_stage_takes_the_place_typed_in_its_order(app, tmp_path):
+    """A new row always goes last and the editor cannot move rows: a stage between Use and Renew meant retyping
+    every row below. The number typed in 'order' is its place, in the preview, the saved map and the table."""
+    at = app.run()
+    assert editor_rows(at)[3:] == [(4, "Use", "login, support_ticket"), (5, "Renew", "renewal, cancel")]
+    at.session_state[at.data_editor[0].key] = {
+        "edited_rows": {3: {"events": "login"}}, "deleted_rows": [],
+        "added_rows": [{"order": 5, "stage": "Support", "customer goal": "I want help when stuck.", "events": "support_ticket"}]}
+    at.run()
+    assert not at.exception and not at.error
+    assert "Journey order with the edits: Discover, Buy, Onboard, Use, Support, Renew." in [plain(c.value) for c in at.caption]
+    table = preview_table(at)
+    assert list(table.index) == ["Discover", "Buy", "Onboard", "Use", "Support", "Renew", "Unmapped"]
+    assert list(table["lost with the edits"]) == [0, 0, 0, 1, 1, 1, 0]  # B's support ticket is Support's now
+    at.button(key="save_stage_map").click().run()
+    assert not at.exception and not at.error
+    saved = saved_map(tmp_path)
+    assert saved.stage_names == ["Discover", "Buy", "Onboard", "Use", "Support", "Renew"]
+    assert saved.stages[4].goal == "I want help when stuck." and saved.stages[3].events == ("login",)
+    # the table is shown sorted, numbered afresh, with no edits left over
+    assert editor_rows(at) == [(1, "Discover", "ad_click, site_visit"), (2, "Buy", "purchase"),
+                               (3, "Onboard", "onboarding_call"), (4, "Use", "login"), (5, "Support", "support_ticket"),
+                               (6, "Renew", "renewal, cancel")]
+    assert "No changes yet." in [c.value for c in at.caption]
+
+
+def test_a_stage_moved_down_or_up_takes_the_place_typed(app, tmp_path):
+    """Discover given 5 goes after Renew (5): moved down, it takes the fifth place; Onboard given 1 goes before
+    Discover's old place, first; a number cleared keeps the stage where it was."""
+    at = app.run()
+    edit_table(at, {0: {"order": 5}, 2: {"order": 1}, 3: {"order": None}})
+    assert not at.exception and not at.error
+    assert list(preview_table(at).index)[:5] == ["Onboard", "Buy", "Use", "Renew", "Discover"]
+    at.button(key="save_stage_map").click().run()
+    assert not at.exception and not at.error
+    assert saved_map(tmp_path).stage_names == ["Onboard", "Buy", "Use", "Renew", "Discover"]
+    assert [r[:2] for r in editor_rows(at)] == [(1, "Onboard"), (2, "Buy"), (3, "Use"), (4, "Renew"), (5, "Discover")]
