@@ -44,38 +44,77 @@ st.title("Data")
 ws = workspace()
 current = choose_dataset(ws)
 
+# The stage map editor's unsaved edits, per dataset: {name: {"base": the saved map's digest the edits were made to,
+# "gen": the editor's generation, "shown": what its widgets were drawn from, "now": what they hold, "changed": bool}}.
+# A session value that no page owns (as ui.state's keep_<name>): Streamlit drops the state of widgets not drawn in
+# a run, so a visit to another page (or dataset) lost every unsaved edit without a word.
+DRAFTS = "keep_stage_map_drafts"
+TABLE_COLUMNS = ("order", "stage", "customer goal", "events", "was")
+
+
+def fresh_draft(sm) -> dict:
+    """The editor's values for the saved map ``sm``, with no edit."""
+    places = list(range(1, len(sm.stages) + 1))
+    # 'was' (hidden) is a row's place in the saved map: a stage given another place moves before or after the
+    # stage already there, as it moves up or down (see in_journey_order)
+    rows = [{"order": i, "stage": x.name, "customer goal": x.goal, "events": ", ".join(x.events), "was": i}
+            for i, x in zip(places, sm.stages, strict=True)]
+    return {"churn_days": sm.churn_after_days, "baseline": sm.baseline_periods, "churn_events": list(sm.churn_events),
+            "rows": rows, "assigned": {}}
+
+
+def drop_draft(ds_name: str) -> None:
+    """Forget the unsaved edits of ``ds_name``, and draw its editor afresh (its widgets under new keys)."""
+    st.session_state.get(DRAFTS, {}).pop(ds_name, None)
+    st.session_state["stage_map_round"] = st.session_state.get("stage_map_round", 0) + 1
+
+
 def stage_map_editor(ds) -> None:
     """Edit the stage map in the page: stages, goals, events, unmapped events, churn window; preview; save."""
     sm = ds.stage_map
+    digest = hashlib.sha256(sm.to_toml().encode()).hexdigest()[:12]
+    drafts = st.session_state.setdefault(DRAFTS, {})
+    draft = drafts.get(ds.name)
+    show_flash("stage_map")
+    if draft is not None and draft["base"] != digest:
+        if draft["changed"]:
+            stale_draft(ds, draft, digest)
+            return
+        draft = None  # nothing unsaved: the editor starts from the map saved now
     # The editor's widgets are keyed by the saved map (and by this session's saves): a widget keeps its state
     # under its key, so after a stage map was saved (here, from a TOML file, or by another session) the editor
-    # went on showing the old settings as unsaved edits, and saving them put the old map back.
-    version = f"{hashlib.sha256(sm.to_toml().encode()).hexdigest()[:12]}.{st.session_state.get('stage_map_round', 0)}"
+    # went on showing the old settings as unsaved edits, and saving them put the old map back. The generation
+    # changes when the widgets are drawn afresh from a draft: a data editor's state is its edits against the data
+    # it is given, so the draft's table is given to a new one (under the old key, its edits would apply twice).
+    gen = draft["gen"] if draft is not None else 0
 
     def key(name: str) -> str:
-        return f"{name}_{ds.name}@{version}"
+        return f"{name}_{ds.name}@{digest}.{st.session_state.get('stage_map_round', 0)}.{gen}"
+
+    if draft is None:
+        draft = {"base": digest, "gen": 0, "shown": fresh_draft(sm), "changed": False}
+    elif key("edit_churn_days") not in st.session_state:  # back from another page or dataset: the widgets are gone
+        gen = draft["gen"] = draft["gen"] + 1
+        draft["shown"] = draft["now"]
+    shown = draft["shown"]
+    notice = st.container()  # the unsaved edits are said first, once the widgets below tell whether there are any
 
     events = ws.event_counts(ds.name)
-    show_flash("stage_map")
     st.caption(
         "Stages in journey order, each with the customer's goal and the events (touchpoints) that belong to it. "
         "Edit the table, assign unmapped events, and see the effect below before saving."
     )
     c = st.columns(3)
-    churn_days = c[0].number_input("Churn window (days without a payment)", 1, 3650, sm.churn_after_days,
+    churn_days = c[0].number_input("Churn window (days without a payment)", 1, 3650, shown["churn_days"],
                                    key=key("edit_churn_days"))
-    baseline = c[1].number_input("Baseline (previous periods)", 1, 36, sm.baseline_periods, key=key("edit_baseline"))
-    event_names = sorted({e for e, _ in events} | set(sm.churn_events))
-    churn_events = c[2].multiselect("Churn events (explicit loss)", event_names, default=list(sm.churn_events),
+    baseline = c[1].number_input("Baseline (previous periods)", 1, 36, shown["baseline"], key=key("edit_baseline"))
+    event_names = sorted({e for e, _ in events} | set(sm.churn_events) | set(shown["churn_events"]))
+    churn_events = c[2].multiselect("Churn events (explicit loss)", event_names, default=shown["churn_events"],
                                     key=key("edit_churn_events"))
-    places = list(range(1, len(sm.stages) + 1))
     table = st.data_editor(
-        # 'was' (hidden) is a row's place in the saved map: a stage given another place moves before or after the
-        # stage already there, as it moves up or down (see in_journey_order)
-        pd.DataFrame({"order": places, "stage": [x.name for x in sm.stages], "customer goal": [x.goal for x in sm.stages],
-                      "events": [", ".join(x.events) for x in sm.stages], "was": places}, dtype="object"),
+        pd.DataFrame(shown["rows"], columns=list(TABLE_COLUMNS), dtype="object"),
         num_rows="dynamic", width="stretch", hide_index=True, key=key("edit_stages"), placeholder="",
-        column_order=("order", "stage", "customer goal", "events"),
+        column_order=TABLE_COLUMNS[:-1],
         column_config={
             "order": st.column_config.NumberColumn(
                 "order", min_value=1, step=1, format="%d", width="small",
@@ -93,12 +132,15 @@ def stage_map_editor(ds) -> None:
         st.markdown("**Events no stage claims** (shown as Unmapped): assign them here")
         picks = st.data_editor(
             pd.DataFrame({"event": [u["event"] for u in unmapped], "rows": [u["rows"] for u in unmapped],
-                          "assign to": [None] * len(unmapped)}, dtype="object"),
+                          "assign to": [shown["assigned"].get(u["event"]) for u in unmapped]}, dtype="object"),
             disabled=["event", "rows"], hide_index=True, key=key("edit_unmapped"), placeholder="",
             column_config={"assign to": st.column_config.SelectboxColumn("assign to stage", options=stage_names),
                            **count_columns("rows")},
         )
         assigned = {r["event"]: r["assign to"] for r in picks.to_dict("records") if r["assign to"] in stage_names}
+        picked = {r["event"]: r["assign to"] for r in picks.to_dict("records") if isinstance(r["assign to"], str)}
+    else:
+        picked = {}
 
     def filled(x) -> bool:
         return isinstance(x, str) and bool(x.strip())
@@ -128,6 +170,17 @@ def stage_map_editor(ds) -> None:
     if edited is not None:  # what the data says about the map: warnings, which do not stop it being saved
         for warning in edited.warnings_against({e for e, _ in events}, ws.stage_counts(ds.name)):
             st.warning(md(warning))
+    draft.update(changed=edited != sm, now={
+        "churn_days": int(churn_days), "baseline": int(baseline), "churn_events": list(churn_events),
+        "rows": [{c: r.get(c) for c in TABLE_COLUMNS} for r in records], "assigned": picked})
+    drafts[ds.name] = draft
+    if draft["changed"]:
+        with notice:
+            st.info("This stage map has unsaved edits. They are kept while you look at other pages; save them "
+                    "below, or discard them to go back to the saved map.")
+            if st.button("Discard the edits", key="stage_map_discard"):
+                drop_draft(ds.name)
+                st.rerun()
     if edited == sm:
         st.caption("No changes yet.")
     elif edited is not None:
@@ -137,10 +190,16 @@ def stage_map_editor(ds) -> None:
         if st.button("Save stage map", type="primary", key="save_stage_map"):
             save_stage_map(ds, edited, "Stage map saved.")
     # below the table's errors too: a map that cannot be edited into shape can still be replaced
+    replace_from_file(ds, key("stage_map_upload"))
+
+
+def replace_from_file(ds, uploader_key: str) -> None:
+    """Replace the stage map from a TOML file, or download it."""
+    sm = ds.stage_map
     with st.expander("Replace from a TOML file, or download it"):
         st.download_button("Download the stage map (TOML)", sm.to_toml(), file_name="stages.toml",
                            mime="application/toml", key="download_stage_map")
-        toml_file = st.file_uploader("Stage map (TOML)", type=["toml"], key=key("stage_map_upload"))
+        toml_file = st.file_uploader("Stage map (TOML)", type=["toml"], key=uploader_key)
         if toml_file is not None and st.button("Use this stage map", key="stage_map_apply"):
             try:
                 new = stage_map_from_bytes(toml_file.getvalue(), toml_file.name)
@@ -148,6 +207,22 @@ def stage_map_editor(ds) -> None:
                 st.error(md(exc))
             else:
                 save_stage_map(ds, new, f"Stage map replaced from {md(toml_file.name)}.")
+
+
+def stale_draft(ds, draft: dict, digest: str) -> None:
+    """The unsaved edits of a stage map that was saved again meanwhile (another tab, another person): not drawn
+    over the map saved now, where saving them would silently undo its changes, until asked for."""
+    st.warning(f"The stage map of '{md(ds.name)}' was saved again elsewhere (in another tab, or by someone else) "
+               "after you began editing it, so your unsaved edits are put aside. Bring them back to go on with them "
+               "(saving them then replaces the other changes), or discard them to edit the map as saved now.")
+    c = st.columns(2)
+    if c[0].button("Bring back my edits", key="stage_map_draft_back"):
+        draft.update(base=digest, gen=draft["gen"] + 1, shown=draft["now"])  # drawn afresh on the map saved now
+        st.rerun()
+    if c[1].button("Discard my edits", key="stage_map_draft_discard"):
+        drop_draft(ds.name)
+        st.rerun()
+    replace_from_file(ds, f"stage_map_upload_{ds.name}@{digest}.{st.session_state.get('stage_map_round', 0)}.aside")
 
 
 def _place(value) -> float | None:
@@ -179,7 +254,7 @@ def save_stage_map(ds, stage_map, done: str) -> None:
     except JourneyLedgerError as exc:  # the dataset renamed or deleted by another session meanwhile
         st.error(md(exc))
         return
-    st.session_state["stage_map_round"] = st.session_state.get("stage_map_round", 0) + 1
+    drop_draft(ds.name)  # the edits are saved, or replaced by the file's map
     flash("stage_map", done)
     st.rerun()
 

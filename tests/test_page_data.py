@@ -633,3 +633,92 @@ def test_a_stage_moved_down_or_up_takes_the_place_typed(app, tmp_path):
     assert not at.exception and not at.error
     assert saved_map(tmp_path).stage_names == ["Onboard", "Buy", "Use", "Renew", "Discover"]
     assert [r[:2] for r in editor_rows(at)] == [(1, "Onboard"), (2, "Buy"), (3, "Use"), (4, "Renew"), (5, "Discover")]
+
+
+UNSAVED = ("This stage map has unsaved edits. They are kept while you look at other pages; save them below, or "
+           "discard them to go back to the saved map.")
+
+
+def away_and_back(at):
+    """Visit the Journey page by the sidebar, then come back to Data (Streamlit drops the state of widgets not drawn)."""
+    at.switch_page("pages/journey.py").run()
+    assert not at.exception
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    return at
+
+
+def test_unsaved_edits_are_kept_while_visiting_another_page(app, tmp_path):
+    """A goal changed and a churn window of 33 were gone after a visit to the Journey page: back to 45, no word."""
+    at = app.run()
+    form_widget(at.number_input, "edit_churn_days_Example").set_value(33).run()
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {0: {"customer goal": "Show me my options."}},
+                                               "added_rows": [{"order": 3, "stage": "Win back"}], "deleted_rows": []}
+    at.run()
+    assert [i.value for i in at.info] == [UNSAVED]
+    for _ in range(2):  # twice: the table's added row is drawn once, not once more per visit
+        away_and_back(at)
+        assert not at.error and [i.value for i in at.info] == [UNSAVED]
+        assert form_widget(at.number_input, "edit_churn_days_Example").value == 33
+        assert editor_rows(at)[-1][:2] == (3, "Win back") and len(editor_rows(at)) == 6
+        assert at.data_editor[0].value["customer goal"][0] == "Show me my options."
+        assert list(preview_table(at).index) == ["Discover", "Buy", "Win back", "Onboard", "Use", "Renew", "Unmapped"]
+        at.run()
+        assert len(editor_rows(at)) == 6 and len(preview_table(at)) == 7
+    at.button(key="save_stage_map").click().run()
+    assert not at.exception and not at.error and not at.info
+    saved = saved_map(tmp_path)
+    assert saved.churn_after_days == 33 and saved.stage_names == ["Discover", "Buy", "Win back", "Onboard", "Use", "Renew"]
+    assert saved.stages[0].goal == "Show me my options."
+    away_and_back(at)  # saved: nothing is left to bring back
+    assert not at.info and "No changes yet." in [c.value for c in at.caption]
+    assert [r[:2] for r in editor_rows(at)][2] == (3, "Win back") and len(editor_rows(at)) == 6
+
+
+def test_unsaved_edits_can_be_discarded_and_assignments_are_kept_too(tmp_path, monkeypatch):
+    """The events no stage claims are assigned in a table of their own: their choices are kept as the stages are."""
+    monkeypatch.setenv("JOURNEY_LEDGER_WORKSPACE", str(shop_workspace(tmp_path)))
+    at = open_page("data").run()
+    stages, picks = at.data_editor[0].key, at.data_editor[1].key
+    at.session_state[stages] = {"edited_rows": {}, "added_rows": [{"stage": "Buy"}], "deleted_rows": []}
+    at.run()
+    at.session_state[picks] = {"edited_rows": {0: {"assign to": "Buy"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error
+    away_and_back(at)
+    assert [i.value for i in at.info] == [UNSAVED]
+    assert list(at.data_editor[0].value["stage"]) == ["Buy"]
+    assert at.data_editor[1].value.to_dict("records") == [{"event": "purchase", "rows": 36, "assign to": "Buy"}]
+    assert list(preview_table(at).index) == ["Buy", "Unmapped"]
+    at.button(key="stage_map_discard").click().run()
+    assert not at.exception and not at.error and not at.info
+    assert list(at.data_editor[0].value["stage"]) == [] and "No changes yet." in [c.value for c in at.caption]
+    assert list(at.data_editor[1].value["assign to"]) == [None]
+    away_and_back(at)
+    assert not at.info and list(at.data_editor[0].value["stage"]) == []
+
+
+def test_unsaved_edits_of_a_map_saved_again_elsewhere_are_put_aside(app, tmp_path):
+    """Another session saved a new map meanwhile: the edits of the old one are not drawn over it unasked."""
+    at = app.run()
+    form_widget(at.number_input, "edit_churn_days_Example").set_value(33).run()
+    at.switch_page("pages/journey.py").run()
+    ws = Workspace(tmp_path / "example.duckdb", seed_sample=False)
+    try:
+        ws.set_stage_map("Example", parse_stage_map(NEW_MAP))  # churn window 60, saved by someone else
+    finally:
+        ws.close()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception and not at.error
+    aside = [
+        "The stage map of 'Example' was saved again elsewhere (in another tab, or by someone else) after you began "
+        "editing it, so your unsaved edits are put aside. Bring them back to go on with them (saving them then "
+        "replaces the other changes), or discard them to edit the map as saved now."]
+    assert tab_warnings(at, "Stage map") == aside
+    assert not [b for b in at.button if b.key == "save_stage_map"] and not at.number_input
+    at.button(key="stage_map_draft_back").click().run()
+    assert not at.exception and not at.error and aside[0] not in tab_warnings(at, "Stage map")
+    assert form_widget(at.number_input, "edit_churn_days_Example").value == 33
+    assert [i.value for i in at.info] == [UNSAVED] and saved_map(tmp_path).churn_after_days == 60
+    at.button(key="save_stage_map").click().run()
+    assert saved_map(tmp_path).churn_after_days == 33
