@@ -6,7 +6,8 @@ DuckDB reads the file itself. The steps, each a set-based query:
    that a gzip file named .csv is read too) and the encoding (UTF-16 by its byte-order mark, else
    UTF-8 when the start decodes as UTF-8, else Latin-1).
 2. *Detect* the delimiter from the header line (the first line; see :func:`detect_delimiter`);
-   fields are quoted with double quotes, as every common export does.
+   fields are quoted with double quotes, as every common export does. A first line ``sep=;``, which
+   Excel writes and hides, names the delimiter and is skipped (see :func:`excel_delimiter`).
 3. *Parse* the file in one pass, every cell read as text (``read_csv`` with every column VARCHAR)
    and the mapped columns turned into canonical types, into a temporary table. The source text is
    not kept: at 10 million events a staged text copy beside the parsed rows pressed on the 2 GB
@@ -22,7 +23,8 @@ DuckDB reads the file itself. The steps, each a set-based query:
    :mod:`analytics.workspace`): a failure leaves nothing behind.
 
 Rows in the report are numbered as a spreadsheet numbers them: the header is row 1, the first data
-row row 2, the malformed lines included. A field with a line break inside quotes is one row (DuckDB
+row row 2, the malformed lines included; an Excel ``sep=`` line above the header is not counted, as
+Excel does not show it. A field with a line break inside quotes is one row (DuckDB
 counts its rejected lines the same way), so a text editor's line numbers run ahead of them after it.
 Reports stored before this numbering are renumbered when read (:func:`numbered_as_sheet`).
 
@@ -146,6 +148,7 @@ class FileInfo:
     escape: str
     columns: list[str]
     compression: str = "none"  # "gzip" when the file starts with gzip's magic bytes, whatever its name
+    skip: int = 0  # lines before the header: 1 for Excel's "sep=;" line (see :func:`excel_delimiter`)
 
     def read_csv_args(self) -> tuple[str, list]:
         """``read_csv`` named arguments (as SQL with ``?``) and their values: every column as text.
@@ -157,10 +160,10 @@ class FileInfo:
         """
         args = (
             "auto_detect = false, encoding = ?, delim = ?, quote = ?, escape = ?, header = true, "
-            "columns = ?, compression = ?"
+            "columns = ?, compression = ?, skip = ?"
         )
         return args, [self.encoding, self.delimiter, self.quote, self.escape, {c: "VARCHAR" for c in self.columns},
-                      self.compression]
+                      self.compression, self.skip]
 
 
 def _too_big(label: str, size: int) -> BadUpload:
@@ -250,12 +253,13 @@ def _decode(head: bytes, encoding: str) -> str:
     return head.decode("utf-16" if encoding == "utf-16" else encoding, errors="replace").lstrip("\ufeff")
 
 
-def header_columns(head: bytes, encoding: str, delimiter: str) -> list[str]:
-    """The header's column names; blanks become ``column_N``, repeats get ``_2``, ``_3``.
+def header_columns(head: bytes, encoding: str, delimiter: str, skip: int = 0) -> list[str]:
+    """The header's column names (the line after the ``skip`` first); blanks become ``column_N``,
+    repeats get ``_2``, ``_3``.
 
     Names are compared ignoring case, as DuckDB does.
     """
-    lines = _decode(head, encoding).splitlines()
+    lines = _decode(head, encoding).splitlines()[skip:]
     try:
         names = next(csv.reader(lines[:1], delimiter=delimiter), [])
     except csv.Error:
@@ -286,20 +290,44 @@ def detect_delimiter(head: bytes, encoding: str) -> str:
     return best if counts[best] else ","
 
 
+def excel_delimiter(line: str) -> str | None:
+    """The delimiter an Excel ``sep=;`` first line names (also quoted, ``"sep=;"``), else None.
+
+    Excel writes that line to say which delimiter the file uses, and hides it when it opens the
+    file: the header is row 1 there. The ingest skips it, uses its delimiter, and numbers the rows
+    as Excel shows them, the header as row 1 (the ``sep=`` line is not counted).
+    """
+    text = line[1:-1] if len(line) >= 2 and line[0] == line[-1] == '"' else line
+    if len(text) == 5 and text[:4].lower() == "sep=" and not (text[4].isalnum() or text[4] in "\"\r\n "):
+        return text[4]
+    return None
+
+
 def inspect_file(path: str | Path, label: str | None = None) -> FileInfo:
     """Look at a file: refuse what cannot be an export, detect encoding, dialect and header."""
     path = Path(path)
     label = label or path.name
     head, gzipped = _read_head(path, label)
     encoding = detect_encoding(head, label)
-    delimiter = detect_delimiter(head, encoding)
-    columns = header_columns(head, encoding, delimiter)
+    lines = _decode(head, encoding).splitlines()
+    declared = excel_delimiter(lines[0]) if lines else None
+    skip = 1 if declared else 0
+    delimiter = declared or detect_delimiter(head, encoding)
+    columns = header_columns(head, encoding, delimiter, skip)
     if len(columns) < 2:
+        after = lines[skip + 1] if len(lines) > skip + 1 else ""
+        if columns and any(d in after for d in DELIMITERS):
+            # a title line ("Export generated ... by HubSpot") above a header that has its delimiters
+            raise BadUpload(
+                f"{label} has only one column in its first line ({columns[0]}), which looks like a title rather "
+                "than the header; remove the lines above the header row (customer, timestamp, event...) so that "
+                "the header is the first line, and upload it again."
+            )
         raise BadUpload(
             f"{label} has only one column ({columns[0] if columns else 'none'}); an export needs at least a "
             "customer and a timestamp column, separated by commas, semicolons or tabs."
         )
-    return FileInfo(path, label, encoding, delimiter, '"', '"', columns, "gzip" if gzipped else "none")
+    return FileInfo(path, label, encoding, delimiter, '"', '"', columns, "gzip" if gzipped else "none", skip)
 
 
 def _csv_error_message(exc: Exception, label: str) -> str:
@@ -658,8 +686,10 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
             info = dataclasses.replace(info, encoding="latin-1")
             return _stage(cur, info, mapping, stage_map)
         raise BadUpload(_csv_error_message(exc, label)) from None
-    # the malformed lines (a file parsed twice has them twice in the rejects table)
-    malformed = cur.execute("SELECT list(DISTINCT line ORDER BY line) FROM ingest_rejects").fetchone()[0] or []
+    # the malformed lines (a file parsed twice has them twice in the rejects table), numbered from the
+    # header as row 1: DuckDB counts the lines skipped before it (an Excel "sep=" line) too
+    malformed = [line - info.skip for line in
+                 cur.execute("SELECT list(DISTINCT line ORDER BY line) FROM ingest_rejects").fetchone()[0] or []]
     rows_staged, ts_read, ts_unread = cur.execute("SELECT count(*), count(ts), count(*) FILTER (ts_unread) FROM parsed").fetchone()
     if rows_staged == 0 and not malformed:
         raise BadUpload(f"{label} has a header but no rows; export it again with its data.")

@@ -59,6 +59,9 @@ CORPUS = [
     Case("not-gzip.csv.gz", (H + "a,2026-01-01,x,1\n").encode(), True, ("ends in .gz but is not gzip-compressed",)),
     Case("hostile-names.csv", (b'"; drop table datasets; --",<script>alert(1)</script>,customer_id,timestamp,event,revenue\n'
                                b'1,2,a,2026-01-01,x,1\n'), False, (), 1),
+    Case("excel-sep-line.csv", ("sep=;\n" + H.replace(",", ";") + "a;2026-01-01;x;1\n").replace("\n", "\r\n").encode(), False, ("delimiter ';'",), 1),
+    Case("title-line.csv", ("Export generated 2026-11-01 by HubSpot\n" + H + "a,2026-01-01,x,1\n").encode(), True,
+         ("looks like a title rather than the header", "remove the lines above the header row")),
     Case("formula-cells.csv", (H + "=cmd|' /C calc'!A0,2026-01-01,+SUM(A1),1\n@me,2026-01-01,-x,2\n").encode(), False, (), 2),
 ]
 

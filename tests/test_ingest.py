@@ -13,6 +13,7 @@ import pytest
 
 from analytics.db import customers_table_of
 from analytics.errors import BadUpload, MappingError, WorkspaceError
+from analytics.ingest import inspect_file, preview_rows
 from analytics.lifecycle import drop_from_file
 from analytics.mapping import Mapping, Source, suggest_mapping
 from analytics.model import compute, first_look
@@ -469,3 +470,42 @@ def test_refused_upload_leaves_the_file_byte_for_byte(tmp_path, write):
         w.ingest(write("bad.csv", b"\x00binary"), "other")
     w.close()
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+# ---- Excel's sep= line --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("first", ["sep=;", '"sep=;"', "SEP=;"])
+def test_an_excel_sep_line_names_the_delimiter_and_is_skipped(ws, write, first):
+    """The review's excel_sep_line.csv: the preview showed columns 'sep=' and 'column_2', and the ingest said
+    there was no customer column. Rows are numbered as Excel shows them, the sep= line hidden: the header is row 1."""
+    text = (f"{first}\r\ncustomer_id;timestamp;event;revenue\r\nA;2026-01-05;purchase;10\r\nB;2026-01-06;purchase\r\n"
+            "C;2026-01-07;purchase;x\r\nD;2026-01-08;purchase;20\r\n")
+    path = write("excel_sep_line.csv", text)
+    info = inspect_file(path)
+    assert (info.delimiter, info.columns, info.skip) == (";", ["customer_id", "timestamp", "event", "revenue"], 1)
+    with ws.cursor() as cur:
+        assert list(preview_rows(cur, info)["customer_id"]) == ["A", "C", "D"]
+    ds = ws.ingest(path, "t")
+    assert rows(ws, "t") == [("A", datetime(2026, 1, 5), "purchase", Decimal("10")),
+                             ("D", datetime(2026, 1, 8), "purchase", Decimal("20"))]
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("malformed", [3]), ("bad_revenue", [4])]
+    assert (ds.report["rows_read"], ds.report["delimiter"]) == (4, ";")
+
+
+def test_a_sep_line_with_a_tab_and_a_plain_file_that_starts_like_one(ws, write):
+    info = inspect_file(write("t.csv", "sep=\t\ncustomer_id\ttimestamp\tevent\na\t2026-01-01\tx\n"))
+    assert (info.delimiter, info.columns, info.skip) == ("\t", ["customer_id", "timestamp", "event"], 1)
+    # a header whose first column is called 'sep=x' is no sep= line (a letter is no delimiter)
+    info = inspect_file(write("u.csv", "sep=x,customer_id,timestamp\n1,a,2026-01-01\n"))
+    assert (info.delimiter, info.skip) == (",", 0)
+
+
+def test_a_title_line_above_the_header_is_named_as_such(ws, write):
+    """The review's preamble.csv was refused as 'has only one column (Export generated ...)'."""
+    path = write("preamble.csv", "Export generated 2026-11-01 by HubSpot\n" + HEADER + "A,2026-01-05,purchase,10\n")
+    with pytest.raises(BadUpload) as err:
+        ws.ingest(path, "t")
+    assert str(err.value) == (
+        "preamble.csv has only one column in its first line (Export generated 2026-11-01 by HubSpot), which looks like "
+        "a title rather than the header; remove the lines above the header row (customer, timestamp, event...) so "
+        "that the header is the first line, and upload it again.")

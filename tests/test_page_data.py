@@ -722,3 +722,17 @@ def test_unsaved_edits_of_a_map_saved_again_elsewhere_are_put_aside(app, tmp_pat
     assert [i.value for i in at.info] == [UNSAVED] and saved_map(tmp_path).churn_after_days == 60
     at.button(key="save_stage_map").click().run()
     assert saved_map(tmp_path).churn_after_days == 33
+
+
+def test_an_excel_sep_line_is_not_taken_for_the_header(app):
+    """The preview showed the columns 'sep=' and 'column_2', and the ingest found no customer column."""
+    at = app.run()
+    content = b"sep=;\r\ncustomer_id;timestamp;event;revenue\r\nA;2026-01-05;purchase;10\r\nB;2026-01-06;purchase;20\r\n"
+    at.file_uploader(key="upload").set_value(("excel_sep_line.csv", content, "text/csv")).run()
+    assert not at.exception and not at.error
+    [preview] = [df.value for df in at.dataframe if "timestamp" in df.value.columns]
+    assert list(preview.columns) == ["customer_id", "timestamp", "event", "revenue"]
+    assert list(preview["customer_id"]) == ["A", "B"]
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Rows kept"] == "2 rows"
