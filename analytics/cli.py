@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from analytics.errors import JourneyLedgerError
-from analytics.mapping import apply_overrides, parse_map_args, suggest_mapping
+from analytics.mapping import apply_overrides, parse_decimal_mark, parse_map_args, suggest_mapping
 from analytics.stagemap import load_stage_map
 
 
@@ -24,16 +24,16 @@ def _workspace(args):
 
 def format_report(report: dict) -> str:
     """The validation report as plain text, as the Data page shows it."""
+    from analytics.ingest import decimal_mark_text, refused_where  # here: no duckdb for --help
+
     lines = [
         f"File: {report['file']} ({report['encoding']}, delimiter {report['delimiter']!r}, "
-        f"timestamps {report['date_format']})",
+        f"timestamps {report['date_format']}" + (f"; {mark}" if (mark := decimal_mark_text(report)) else "") + ")",
         f"Rows read: {report['rows_read']:,}",
         f"Rows kept: {report['rows_kept']:,}",
         f"Rows refused: {report['rows_refused']:,}" + (" (rows numbered as in a spreadsheet: the header is row 1)"
                                                        if report["refused"] else ""),
     ]
-    from analytics.ingest import refused_where  # here, as the other commands import it: no duckdb for --help
-
     for r in report["refused"]:
         lines.append(f"  - {r['label']}: {r['rows']:,} ({refused_where(r)}); fix: {r['fix']}")
     lines += [
@@ -55,14 +55,16 @@ def format_report(report: dict) -> str:
 
 
 def read_mapping(args):
-    """The mapping for FILE: the suggestion with ``--map`` and ``--date-format`` applied (None: suggest)."""
+    """The mapping for FILE: the suggestion with ``--map``, ``--date-format`` and ``--decimal-mark`` applied
+    (None: suggest)."""
     from analytics.ingest import inspect_file
 
-    if not (args.map or args.date_format):
+    decimal_mark = parse_decimal_mark(args.decimal_mark)
+    if not (args.map or args.date_format or decimal_mark):
         return None
     columns = inspect_file(args.file).columns
     overrides = parse_map_args(args.map or [], columns)
-    return apply_overrides(suggest_mapping(columns), overrides, args.date_format)
+    return apply_overrides(suggest_mapping(columns), overrides, args.date_format, decimal_mark)
 
 
 def cmd_ingest(args) -> int:
@@ -160,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
              "a product revenue=Quantity*UnitPrice, or segment= to leave it unmapped (repeatable)",
     )
     p.add_argument("--date-format", metavar="FORMAT", help="strptime format of the timestamps, e.g. %%d/%%m/%%Y %%H:%%M")
+    p.add_argument(
+        "--decimal-mark", metavar="MARK",
+        help="the numbers' decimal mark: . (or point) for 1,234.50, , (or comma) for 1.234,50; "
+             "default: detected from the first rows (a comma in a semicolon-separated file that does not say)",
+    )
     p.add_argument("--replace", action="store_true", help="replace the dataset if it exists")
     p.set_defaults(func=cmd_ingest)
 

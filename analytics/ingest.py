@@ -28,6 +28,16 @@ Excel does not show it. A field with a line break inside quotes is one row (Duck
 counts its rejected lines the same way), so a text editor's line numbers run ahead of them after it.
 Reports stored before this numbering are renumbered when read (:func:`numbered_as_sheet`).
 
+Numbers (revenue, satisfaction) are read with the file's decimal mark, a point (1,234.50) or a comma
+(1.234,50): the one the mapping names, else the one that the first :data:`HEAD_ROWS` rows show, in the
+same small read that looks at their timestamps. A cell that reads with one mark only (``12,50``,
+``1.234,5``; ``12.5``, ``1,234.50``) is evidence for it, one that reads both ways (``1.500``, ``1,500``)
+for neither; the revenue column decides, then satisfaction; without evidence a semicolon-separated file
+takes the comma (European Excel writes both), any other the point (see :func:`choose_decimal_mark`).
+Under either mark the reading is strict (:func:`_number`): the other mark is accepted only as a
+thousands separator in groups of three, so a number is never read as another (``1.5`` under a comma
+is refused, not 15). The report says which mark was used and why.
+
 Timestamps: ISO 8601 (date-only, with a time, with an offset converted to UTC, the offset also after
 a space) or the format of :data:`DATE_FORMATS` that reads most of a sample of the file's timestamps
 (ISO first on ties). When the first :data:`HEAD_ROWS` rows all read as ISO 8601, the file is parsed
@@ -81,7 +91,9 @@ REASONS = (
     ("too_early", "timestamp before 1990-01-01", "correct the dates; events before 1990 are taken as errors"),
     ("in_future", "timestamp in the future", "correct the dates or the time zone"),
     ("missing_event", "no event", "fill in what happened, or map event to a constant"),
-    ("bad_revenue", "revenue not a number", "write plain numbers such as 1234.50"),
+    ("bad_revenue", "revenue not a number",
+     "write plain numbers such as 1234.50, or set the decimal mark (in the mapping, or --decimal-mark on the "
+     "command line) to the one the file uses: point for 1,234.50, comma for 1.234,50"),
     ("duplicate", "exact duplicate of an earlier row", "nothing, if the export repeats lines by mistake"),
 )
 REASON_LABEL = {code: label for code, label, _ in REASONS}
@@ -346,9 +358,32 @@ def _text(col: str) -> str:
     return f"nullif(trim({quote_ident(col)}), '')"
 
 
-def _number(col: str) -> str:
-    """A number cell cleaned of currency signs, spaces and 1,234,567-style thousands separators."""
-    bare = f"regexp_replace(trim({quote_ident(col)}), '[\\s$€£¥]', '', 'g')"
+POINT, COMMA = ".", ","
+# How the report writes each decimal mark, with an example number in its style.
+DECIMAL_MARKS = {POINT: "a decimal point (1,234.50)", COMMA: "a decimal comma (1.234,50)"}
+# Taken out of a number cell before it is read: spaces (also the no-break ones of French thousands) and currency signs.
+NOT_DIGITS = "[\\s\\x{00A0}\\x{202F}$€£¥]"
+
+
+def _number(col: str, mark: str = POINT) -> str:
+    """A number cell under the file's decimal mark, cleaned of currency signs and spaces; NULL when it
+    is not a number written with that mark.
+
+    The reading is strict, so that no number is read as another: with a decimal point, commas are
+    accepted only as thousands separators in groups of three (1,234,567.89); with a decimal comma, dots
+    are (1.234.567,89), and ``1.5`` is not a number (not 15).
+    """
+    raw = f"trim({quote_ident(col)})"
+    bare = f"regexp_replace({raw}, '{NOT_DIGITS}', '', 'g')"
+    if mark == COMMA:
+        # Most cells are a plain number with at most a comma: cast at once; the others are cleaned.
+        direct = f"CASE WHEN NOT contains({raw}, '.') THEN replace({raw}, ',', '.') END"
+        cleaned = (
+            f"CASE WHEN regexp_full_match({bare}, '[-+]?(\\d{{1,3}}(\\.\\d{{3}})+|\\d+)(,\\d*)?') "
+            f"THEN replace(replace({bare}, '.', ''), ',', '.') "
+            f"WHEN NOT contains({bare}, '.') THEN replace({bare}, ',', '.') END"
+        )
+        return f"coalesce(try_cast({direct} AS {REVENUE_TYPE}), try_cast({cleaned} AS {REVENUE_TYPE}))"
     unthousand = (
         f"CASE WHEN regexp_full_match({bare}, '[-+]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') "
         f"THEN replace({bare}, ',', '') ELSE {bare} END"
@@ -356,7 +391,16 @@ def _number(col: str) -> str:
     # Most cells are plain numbers: cast them directly and clean only the rest (the regular
     # expressions cost more than the whole read). A cell that casts as it is has no currency sign,
     # comma or inner space, so cleaning it first would give the same number.
-    return f"coalesce(try_cast(trim({quote_ident(col)}) AS {REVENUE_TYPE}), try_cast({unthousand} AS {REVENUE_TYPE}))"
+    return f"coalesce(try_cast({raw} AS {REVENUE_TYPE}), try_cast({unthousand} AS {REVENUE_TYPE}))"
+
+
+def _score(col: str, mark: str = POINT) -> str:
+    """A satisfaction cell as a number under the file's decimal mark (``4.5``, or ``4,5`` with a comma);
+    NULL when it is not one."""
+    text = _text(col)
+    if mark == COMMA:
+        return f"try_cast(CASE WHEN NOT contains({text}, '.') THEN replace({text}, ',', '.') END AS DOUBLE)"
+    return f"try_cast({text} AS DOUBLE)"
 
 
 def _customer(col: str) -> str:
@@ -366,8 +410,9 @@ def _customer(col: str) -> str:
     return f"nullif(CASE WHEN contains({raw}, '.') THEN regexp_replace({raw}, '^(\\d+)\\.0+$', '\\1') ELSE {raw} END, '')"
 
 
-def _source_expr(mapping: Mapping, canonical: str, params: list) -> str | None:
-    """SQL for one canonical column from the staged text; constants become parameters."""
+def _source_expr(mapping: Mapping, canonical: str, params: list, mark: str = POINT) -> str | None:
+    """SQL for one canonical column from the staged text, numbers under the decimal ``mark``;
+    constants become parameters."""
     src = mapping.get(canonical)
     if src is None:
         return None
@@ -377,10 +422,10 @@ def _source_expr(mapping: Mapping, canonical: str, params: list) -> str | None:
     if canonical == "revenue":
         if src.product is not None:
             a, b = src.product
-            return f"CAST({_number(a)} * {_number(b)} AS {REVENUE_TYPE})"
-        return _number(src.column)
+            return f"CAST({_number(a, mark)} * {_number(b, mark)} AS {REVENUE_TYPE})"
+        return _number(src.column, mark)
     if canonical == "satisfaction":
-        return f"try_cast({_text(src.column)} AS DOUBLE)"
+        return _score(src.column, mark)
     if canonical == "customer_id":
         return _customer(src.column)
     return _text(src.column)
@@ -541,12 +586,13 @@ def stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | Non
         raise BadUpload(_csv_error_message(exc, info.label)) from None
 
 
-def _parse(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping, fmt: str) -> None:
-    """One pass over the file into the temp table ``parsed``: the canonical columns, the reason a
-    row cannot be used (NULL when it can; duplicates are marked afterwards), a hash of the source
-    columns, and two flags for the report (a timestamp or a satisfaction filled but not read)."""
+def _parse(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping, fmt: str, mark: str) -> None:
+    """One pass over the file into the temp table ``parsed``: the canonical columns (timestamps in the
+    format ``fmt``, numbers with the decimal ``mark``), the reason a row cannot be used (NULL when it can;
+    duplicates are marked afterwards), a hash of the source columns, and two flags for the report (a
+    timestamp or a satisfaction filled but not read)."""
     params: list = []
-    exprs = {c: _source_expr(mapping, c, params) for c in ("customer_id", "event", "stage", "revenue", "segment", "channel", "satisfaction")}
+    exprs = {c: _source_expr(mapping, c, params, mark) for c in ("customer_id", "event", "stage", "revenue", "segment", "channel", "satisfaction")}
     revenue_given = exprs["revenue"] is not None
     ts_col = mapping.get("timestamp").column
     revenue_filled = " AND ".join(f"{_text(c)} IS NOT NULL" for c in mapping.get("revenue").columns()) if revenue_given else "false"
@@ -628,16 +674,70 @@ def _mark_duplicates(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _head_reads_iso(cur: duckdb.DuckDBPyConnection, info: FileInfo, ts_col: str) -> bool:
-    """Whether every filled timestamp of the first :data:`HEAD_ROWS` rows reads as ISO 8601 (true
-    when none is filled)."""
+def _head_look(cur: duckdb.DuckDBPyConnection, info: FileInfo, ts_col: str | None,
+               numbers: dict[str, list[str]]) -> tuple[bool, dict[str, tuple[int, int]]]:
+    """What the first :data:`HEAD_ROWS` rows say, in one small read: whether every filled timestamp of
+    ``ts_col`` reads as ISO 8601 (true when none is filled, or no ``ts_col``), and for each group of
+    ``numbers`` (a name -> its columns) how many cells read only with a decimal comma and how many only
+    with a decimal point (``12,50`` and ``12.5``; ``1.500`` reads both ways and counts for neither)."""
+    cols = list(dict.fromkeys([*([ts_col] if ts_col else []), *(c for group in numbers.values() for c in group)]))
+    if not cols:
+        return True, {}
+    counts = []
+    if ts_col:
+        counts += [f"count({_text(ts_col)})", f"count({_timestamp_expr(ts_col, ISO)})"]
+    for group in numbers.values():
+        point = [f"{_number(c, POINT)} IS NOT NULL" for c in group]
+        comma = [f"{_number(c, COMMA)} IS NOT NULL" for c in group]
+        counts += [f"count(*) FILTER ({c} AND NOT {p})" for c, p in zip(comma, point, strict=True)]
+        counts += [f"count(*) FILTER ({p} AND NOT {c})" for c, p in zip(comma, point, strict=True)]
     source, params = _read_csv(info, SKIP_REJECTS)
-    filled, iso = cur.execute(
-        f"SELECT count({_text(ts_col)}), count({_timestamp_expr(ts_col, ISO)}) "
-        f"FROM (SELECT {quote_ident(ts_col)} FROM {source} LIMIT {HEAD_ROWS})",
+    got = list(cur.execute(
+        f"SELECT {', '.join(counts)} FROM (SELECT {', '.join(quote_ident(c) for c in cols)} FROM {source} LIMIT {HEAD_ROWS})",
         params,
-    ).fetchone()
-    return iso == filled
+    ).fetchone())
+    iso = True
+    if ts_col:
+        filled, read = got[:2]
+        iso, got = read == filled, got[2:]
+    evidence = {}
+    for name, group in numbers.items():
+        n = len(group)
+        evidence[name] = (sum(got[:n]), sum(got[n:2 * n]))
+        got = got[2 * n:]
+    return iso, evidence
+
+
+def choose_decimal_mark(evidence: dict[str, tuple[int, int]], delimiter: str) -> tuple[str, str]:
+    """The decimal mark of a file and why: ``(mark, why)`` from the ``(comma, point)`` cell counts of each
+    number column of :func:`_head_look` (revenue first), the mark that more of the first group with any
+    evidence read only with. Without evidence: a comma in a semicolon-separated file (the way European
+    Excel writes both), else a point.
+
+    >>> choose_decimal_mark({"revenue": (0, 0), "satisfaction": (2, 0)}, ",")
+    (',', 'satisfaction')
+    >>> choose_decimal_mark({"revenue": (0, 0)}, ";")
+    (',', 'semicolon')
+    """
+    for name, (comma, point) in evidence.items():
+        if comma != point:
+            return (COMMA if comma > point else POINT), name
+    return (COMMA, "semicolon") if delimiter == ";" else (POINT, "default")
+
+
+def decimal_mark_text(report: dict) -> str | None:
+    """How the report says which decimal mark the numbers were read with ('numbers read with a decimal
+    comma (1.234,50), as the revenue column writes them'); None for a report stored before it was said."""
+    mark = report.get("decimal_mark")
+    if mark not in DECIMAL_MARKS:
+        return None
+    why = report.get("decimal_mark_from")
+    because = {
+        "chosen": ", as chosen in the mapping",
+        "semicolon": ", the convention of semicolon-separated files",
+        "default": "",
+    }.get(why, f", as the {why} column writes them")
+    return f"numbers read with {DECIMAL_MARKS[mark]}{because}"
 
 
 def _reads_more(cur: duckdb.DuckDBPyConnection, info: FileInfo, ts_col: str, fmt: str, wider: str) -> bool:
@@ -672,15 +772,25 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
             cur.execute(f"SELECT {_timestamp_expr(ts_col, fmt)} FROM (SELECT NULL::VARCHAR AS {quote_ident(ts_col)})").fetchall()
         except duckdb.Error:
             raise MappingError(f"The date format {fmt!r} is not valid; write it like %d/%m/%Y %H:%M.") from None
+    mark, mark_from = mapping.decimal_mark, "chosen"
+    if mark is not None and mark not in DECIMAL_MARKS:
+        raise MappingError(f"The decimal mark {mark!r} is not one Journey Ledger reads; choose '.' (1,234.50) or ',' (1.234,50).")
+    revenue, sat = mapping.get("revenue"), mapping.get("satisfaction")
+    numbers = {name: src.columns() for name, src in (("revenue", revenue), ("satisfaction", sat)) if src is not None and src.columns()}
     assumed_iso = False
     try:
-        if not fmt:
-            # Most exports write ISO 8601. When the first rows all read so, the file is parsed so,
-            # and only if a filled cell further down does not (or none is filled) are the formats
-            # compared and the file parsed again; otherwise they are compared first.
-            assumed_iso = _head_reads_iso(cur, info, ts_col)
-            fmt = ISO if assumed_iso else _detect_date_format(cur, info, ts_col, label, notes)
-        _parse(cur, info, mapping, fmt)
+        if not fmt or mark is None:
+            # One small read of the first rows. Most exports write ISO 8601: when the first rows all
+            # read so, the file is parsed so, and only if a filled cell further down does not (or none
+            # is filled) are the formats compared and the file parsed again; otherwise they are
+            # compared first. The decimal mark is the one the first rows' numbers show, when they show one.
+            head_iso, evidence = _head_look(cur, info, None if fmt else ts_col, {} if mark else numbers)
+            if mark is None:
+                mark, mark_from = choose_decimal_mark(evidence, info.delimiter)
+            if not fmt:
+                assumed_iso = head_iso
+                fmt = ISO if assumed_iso else _detect_date_format(cur, info, ts_col, label, notes)
+        _parse(cur, info, mapping, fmt, mark)
     except duckdb.Error as exc:
         if info.encoding == "utf-8" and "unicode" in str(exc).lower():
             info = dataclasses.replace(info, encoding="latin-1")
@@ -702,10 +812,10 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
     if assumed_iso and (ts_unread or not ts_read):
         fmt = _detect_date_format(cur, info, ts_col, label, notes)
         if fmt != ISO:
-            _parse(cur, info, mapping, fmt)
+            _parse(cur, info, mapping, fmt, mark)
     elif ts_unread and mapping.date_format and (wider := with_times(fmt)) and _reads_more(cur, info, ts_col, fmt, wider):
         # typed without a time for a file whose dates have one on some rows: those rows are read too
-        _parse(cur, info, mapping, wider)
+        _parse(cur, info, mapping, wider, mark)
         notes.append(f"some timestamps have a time after the date: read with the formats {wider}, "
                      "a date without a time as midnight")
         fmt = wider
@@ -727,10 +837,13 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
     for code, label_text, fix in REASONS:
         if code in by_reason:
             n, rows = by_reason[code]
+            if code == "bad_revenue":
+                fix = revenue_fix(mark)
             refused.append({"reason": code, "label": label_text, "rows": n, "examples": list(rows), "fix": fix,
                             "where": "row"})
-    rows_kept, first_event, last_event, event_names, satisfaction_unread = cur.execute(
-        "SELECT count(*), min(ts), max(ts), list(DISTINCT event), count(*) FILTER (satisfaction_unread) "
+    rows_kept, first_event, last_event, event_names, satisfaction_unread, unread_rows = cur.execute(
+        "SELECT count(*), min(ts), max(ts), list(DISTINCT event), count(*) FILTER (satisfaction_unread), "
+        f"list(rowid + 1 ORDER BY rowid) FILTER (satisfaction_unread)[1:{EXAMPLES}] "
         "FROM parsed WHERE reason IS NULL"
     ).fetchone()
     events_seen = set(event_names or [])
@@ -743,13 +856,22 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
     make_customer_keys(cur, "parsed WHERE reason IS NULL")
     stages_in_data = data_stages(cur, "parsed WHERE reason IS NULL") if mapping.get("stage") is not None else {}
     if satisfaction_unread:
-        notes.append("1 satisfaction value is not a number and was left empty" if satisfaction_unread == 1
-                     else f"{satisfaction_unread:,} satisfaction values are not numbers and were left empty")
+        where = refused_where({"rows": satisfaction_unread, "examples": [file_row(r, skipped) + 1 for r in unread_rows]})
+        fix = ("write them as numbers such as 4,5 (or, if the file writes 4.5, set the decimal mark to point)" if mark == COMMA
+               else "write them as numbers such as 4.5 (or, if the file writes 4,5, set the decimal mark to comma)")
+        notes.append(
+            (f"1 satisfaction value (column {sat.column}, {where}) is not a number and was left empty"
+             if satisfaction_unread == 1 else
+             f"{satisfaction_unread:,} satisfaction values (column {sat.column}, {where}) are not numbers and were left empty")
+            + f"; {fix}"
+        )
     report = {
         "file": label,
         "encoding": info.encoding,
         "delimiter": info.delimiter,
         "date_format": fmt,
+        "decimal_mark": mark,
+        "decimal_mark_from": mark_from,
         "mapping": mapping.describe(),
         "rows_read": rows_staged + len(malformed),
         "rows_kept": rows_kept,
@@ -766,6 +888,16 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         "warnings": stage_map.warnings_for(events_seen) + stage_map.warnings_against(events_seen, stages_in_data),
     }
     return Staged(info=info, mapping=mapping, report=report)
+
+
+def revenue_fix(mark: str) -> str:
+    """What to do about revenue cells that are not numbers, read with the decimal ``mark``: the other mark
+    is named, as a wrong one refuses most rows."""
+    if mark == COMMA:
+        return ("write plain numbers such as 1234,50; if the file writes its numbers as 1,234.50, set the decimal "
+                "mark to point (in the mapping, or --decimal-mark . on the command line)")
+    return ("write plain numbers such as 1234.50; if the file writes its numbers as 1.234,50, set the decimal "
+            "mark to comma (in the mapping, or --decimal-mark , on the command line)")
 
 
 def file_row(kept: int, skipped: list[int]) -> int:

@@ -90,6 +90,7 @@ class Mapping:
 
     sources: dict[str, Source]
     date_format: str | None = None  # strptime format for timestamps, when not ISO 8601
+    decimal_mark: str | None = None  # "." (1,234.50) or "," (1.234,50); None: detected from the file
 
     def get(self, canonical: str) -> Source | None:
         return self.sources.get(canonical)
@@ -98,17 +99,38 @@ class Mapping:
         out = {k: v.to_spec() for k, v in self.sources.items()}
         if self.date_format:
             out["date_format"] = self.date_format
+        if self.decimal_mark:
+            out["decimal_mark"] = self.decimal_mark
         return out
 
     @classmethod
     def from_dict(cls, data: dict, columns: list[str] | None = None) -> Mapping:
         data = dict(data)
         date_format = data.pop("date_format", None)
+        decimal_mark = parse_decimal_mark(data.pop("decimal_mark", None))
         sources = {k: parse_source(k, v, columns) for k, v in data.items() if v}
-        return cls(sources=sources, date_format=date_format)
+        return cls(sources=sources, date_format=date_format, decimal_mark=decimal_mark)
 
     def describe(self) -> dict[str, str]:
+        """Each mapped canonical column and where it comes from; the date format and the decimal mark
+        are the report's own fields (``date_format``, ``decimal_mark``), whether chosen or detected."""
         return {c: self.sources[c].describe() for c in CANONICAL if c in self.sources}
+
+
+DECIMAL_MARK_NAMES = {".": ".", "point": ".", "dot": ".", ",": ",", "comma": ","}
+
+
+def parse_decimal_mark(text: str | None) -> str | None:
+    """A decimal mark as the user writes it: ``.``/``point`` or ``,``/``comma``; empty or ``detect``: None."""
+    if text is None or not text.strip() or text.strip().lower() == "detect":
+        return None
+    mark = DECIMAL_MARK_NAMES.get(text.strip().lower())
+    if mark is None:
+        raise MappingError(
+            f"The decimal mark {text!r} is not one Journey Ledger reads; write . (or point) for 1,234.50, "
+            ", (or comma) for 1.234,50, or leave it out to detect it."
+        )
+    return mark
 
 
 def parse_source(canonical: str, spec: str, columns: list[str] | None = None) -> Source:
@@ -199,7 +221,8 @@ def suggest_mapping(columns: list[str]) -> Mapping:
     return Mapping(sources=sources)
 
 
-def apply_overrides(base: Mapping, overrides: dict[str, Source | None], date_format: str | None = None) -> Mapping:
+def apply_overrides(base: Mapping, overrides: dict[str, Source | None], date_format: str | None = None,
+                    decimal_mark: str | None = None) -> Mapping:
     """``base`` with each override applied (``None`` removes the canonical column)."""
     sources = dict(base.sources)
     for canonical, source in overrides.items():
@@ -207,7 +230,8 @@ def apply_overrides(base: Mapping, overrides: dict[str, Source | None], date_for
             sources.pop(canonical, None)
         else:
             sources[canonical] = source
-    return Mapping(sources=sources, date_format=date_format or base.date_format)
+    return Mapping(sources=sources, date_format=date_format or base.date_format,
+                   decimal_mark=decimal_mark or base.decimal_mark)
 
 
 def check_mapping(mapping: Mapping, columns: list[str], file_label: str) -> None:

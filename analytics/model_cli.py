@@ -49,6 +49,7 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
         source.add_argument("--stages", metavar="FILE", help="with FILE: its stage map (TOML)")
         source.add_argument("--map", action="append", metavar="CANONICAL=SOURCE", help="with FILE: column mapping, as for ingest")
         source.add_argument("--date-format", metavar="FORMAT", help="with FILE: strptime format of the timestamps")
+        source.add_argument("--decimal-mark", metavar="MARK", help="with FILE: the numbers' decimal mark, . or , (default: detected)")
         p.add_argument("--period", choices=["month", "quarter"], default="month", help="period grain (default month)")
         p.add_argument("--as-of", type=_as_of, metavar="YYYY-MM-DD",
                        help="end of the world: later events are ignored (default: the last event)")

@@ -410,6 +410,9 @@ def _form_key(name: str, file) -> str:
     return f"{name}@{file.file_id}"
 
 
+DECIMAL_MARK_OPTIONS = {"detect": None, "point: 1,234.50": ".", "comma: 1.234,50": ","}
+
+
 def _mapping_form(columns: list[str], suggested: Mapping, file) -> Mapping:
     """One row of choices per canonical column, starting from the suggestion."""
     sources: dict[str, Source] = {}
@@ -450,7 +453,14 @@ def _mapping_form(columns: list[str], suggested: Mapping, file) -> Mapping:
     ).strip()
     if date_format and date_format_problem(date_format):
         st.error(md(date_format_problem(date_format)))
-    return Mapping(sources=sources, date_format=date_format or None)
+    mark = st.selectbox(
+        "Decimal mark", list(DECIMAL_MARK_OPTIONS), key=_form_key("map_decimal_mark", file),
+        help="How the file writes its numbers (revenue, satisfaction). Detected from the first rows: 12,50 or "
+        "1.234,50 says comma, 12.5 or 1,234.50 says point; when no number says (1.500 reads both ways), a "
+        "semicolon-separated file is read with a comma, any other with a point. Choose it if the report says "
+        "the numbers were read with the wrong one.",
+    )
+    return Mapping(sources=sources, date_format=date_format or None, decimal_mark=DECIMAL_MARK_OPTIONS[mark])
 
 
 if uploaded is not None:

@@ -59,6 +59,11 @@ CORPUS = [
     Case("not-gzip.csv.gz", (H + "a,2026-01-01,x,1\n").encode(), True, ("ends in .gz but is not gzip-compressed",)),
     Case("hostile-names.csv", (b'"; drop table datasets; --",<script>alert(1)</script>,customer_id,timestamp,event,revenue\n'
                                b'1,2,a,2026-01-01,x,1\n'), False, (), 1),
+    # European Excel: a semicolon file whose 1.500 is fifteen hundred, and one whose 12,50 says the comma
+    Case("euro-thousands.csv", (H.replace(",", ";") + "a;2026-01-01;x;1.500\nb;2026-01-02;x;12.000\n").encode(), False,
+         ("numbers read with a decimal comma (1.234,50), the convention of semicolon-separated files",), 2),
+    Case("euro-decimals.csv", (H.replace(",", ";") + "a;2026-01-01;x;1,500\nb;2026-01-02;x;12,50\nc;2026-01-03;x;0,99\nd;2026-01-03;x;1.5\n").encode(),
+         False, ("numbers read with a decimal comma (1.234,50), as the revenue column writes them", "set the decimal mark to point"), 3),
     Case("excel-sep-line.csv", ("sep=;\n" + H.replace(",", ";") + "a;2026-01-01;x;1\n").replace("\n", "\r\n").encode(), False, ("delimiter ';'",), 1),
     Case("title-line.csv", ("Export generated 2026-11-01 by HubSpot\n" + H + "a,2026-01-01,x,1\n").encode(), True,
          ("looks like a title rather than the header", "remove the lines above the header row")),

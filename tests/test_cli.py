@@ -59,6 +59,37 @@ def test_map_forms_on_the_command_line(tmp_path, write, capsys):
     assert "event <- 'order' on every row" in out and "revenue <- Qty x Price" in out
 
 
+def test_the_decimal_mark_on_the_command_line(tmp_path, write, capsys):
+    """--decimal-mark , reads 1,500 in a comma-separated file as one and a half, and the report says so."""
+    ws = str(tmp_path / "cli.duckdb")
+    data = write("e.csv", 'customer_id,timestamp,event,revenue\na,2026-01-01,buy,"1,500"\nb,2026-01-02,buy,"2.000,25"\n')
+    assert main(["ingest", str(data), "--name", "E", "--workspace", ws, "--decimal-mark", ","]) == 0
+    out = capsys.readouterr().out
+    assert ("File: e.csv (utf-8, delimiter ',', timestamps ISO 8601; numbers read with a decimal comma (1.234,50), "
+            "as chosen in the mapping)") in out.splitlines()
+    from analytics.workspace import Workspace
+
+    w = Workspace(ws, seed_sample=False)
+    try:
+        ds = w.dataset("E")
+        with w.cursor() as cur:
+            assert cur.execute(f"SELECT revenue FROM {ds.events_with_ids()} ORDER BY ts").fetchall() == [(1.5,), (2000.25,)]
+    finally:
+        w.close()
+    # without it, 2.000,25 (read only with a comma) says the comma
+    assert main(["ingest", str(data), "--name", "F", "--workspace", ws]) == 0
+    assert "numbers read with a decimal comma (1.234,50), as the revenue column writes them)" in capsys.readouterr().out
+    # a point chosen: 1,500 is fifteen hundred and 2.000,25 refused, with the way to the other mark
+    assert main(["ingest", str(data), "--name", "P", "--workspace", ws, "--decimal-mark", "point"]) == 0
+    out = capsys.readouterr().out
+    assert "timestamps ISO 8601; numbers read with a decimal point (1,234.50), as chosen in the mapping)" in out
+    assert ("  - revenue not a number: 1 (row 3); fix: write plain numbers such as 1234.50; if the file writes its "
+            "numbers as 1.234,50, set the decimal mark to comma (in the mapping, or --decimal-mark , on the command line)") in out
+    assert main(["ingest", str(data), "--name", "G", "--workspace", ws, "--decimal-mark", "x"]) == 1
+    assert capsys.readouterr().err == ("error: The decimal mark 'x' is not one Journey Ledger reads; write . (or point) for "
+                                       "1,234.50, , (or comma) for 1.234,50, or leave it out to detect it.\n")
+
+
 def test_env_var_names_the_workspace(tmp_path, write):
     env = {"JOURNEY_LEDGER_WORKSPACE": str(tmp_path / "env.duckdb"), "PATH": "/usr/bin:/bin"}
     proc = run("ingest", str(write("e.csv", WORKED_EXAMPLE)), "--name", "E", env=env)

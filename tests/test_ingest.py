@@ -472,6 +472,144 @@ def test_refused_upload_leaves_the_file_byte_for_byte(tmp_path, write):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
 
 
+# ---- the decimal mark ---------------------------------------------------------------------------
+
+SEMI = "customer_id;timestamp;event;revenue\n"
+
+
+def revenues(ws, name):
+    """The stored revenue of each row, in the file's order (the rows here are one a day)."""
+    ds = ws.dataset(name)
+    with ws.cursor() as cur:
+        return [r[0] for r in cur.execute(f"SELECT revenue FROM {ds.events_with_ids()} ORDER BY ts").fetchall()]
+
+
+def test_dots_in_a_semicolon_file_without_a_decimal_are_thousands(ws, write):
+    """The review's euro_thousands_dot.csv: 1.500 and 12.000 (European Excel: one thousand five hundred, twelve
+    thousand) were stored as 1.5 and 12, silently. No cell says which mark: a semicolon file takes the comma."""
+    text = SEMI + "K1;2026-01-15;purchase;1.500\nK2;2026-01-16;purchase;12.000\nK3;2026-01-17;purchase;250\n"
+    ds = ws.ingest(write("euro_thousands_dot.csv", text), "t")
+    assert revenues(ws, "t") == [Decimal("1500"), Decimal("12000"), Decimal("250")]
+    assert (ds.report["decimal_mark"], ds.report["decimal_mark_from"], ds.report["refused"]) == (",", "semicolon", [])
+
+
+def test_a_cell_only_a_decimal_comma_reads_decides_the_ambiguous_ones(ws, write):
+    """The review's euro_ambiguous_comma.csv: 1,500 and 2,250 (1.50 and 2.25) were stored as 1500 and 2250, and 12,50
+    refused. 12,50 reads only with a comma: the comma is the file's mark."""
+    text = SEMI + "K1;2026-01-15;purchase;1,500\nK2;2026-01-16;purchase;12,50\nK3;2026-01-17;purchase;2,250\n"
+    ds = ws.ingest(write("euro_ambiguous_comma.csv", text), "t")
+    assert revenues(ws, "t") == [Decimal("1.5"), Decimal("12.5"), Decimal("2.25")]
+    assert (ds.report["decimal_mark"], ds.report["decimal_mark_from"], ds.report["refused"]) == (",", "revenue", [])
+
+
+def test_decimal_commas_in_a_semicolon_file_are_read(ws, write):
+    """The review's euro_semicolon_decimalcomma.csv: every row was refused as 'revenue not a number'."""
+    text = SEMI + "A;2026-01-03;site_visit;0,50\nA;2026-01-05;purchase;100,50\nB;2026-01-06;purchase;80,5\n"
+    ds = ws.ingest(write("t.csv", text), "t")
+    assert revenues(ws, "t") == [Decimal("0.5"), Decimal("100.5"), Decimal("80.5")]
+    assert ds.rows_kept == 3 and ds.report["decimal_mark"] == ","
+
+
+def test_under_a_decimal_comma_dots_are_only_thousands_in_groups_of_three(ws, write):
+    lines = [
+        "a;2026-01-01;buy;12,50",          # row 2: 12.5, and the evidence for the comma
+        "a;2026-01-02;buy;1.234.567,89",   # 3
+        "a;2026-01-03;buy;€ 1.234,50",     # 4: a currency sign and a space, as before
+        "a;2026-01-04;buy;-3,5",           # 5: a refund
+        "a;2026-01-05;buy;1 234,5",        # 6: a space between the thousands
+        "a;2026-01-06;buy;0,99",           # 7
+        "a;2026-01-07;buy;1.5",            # 8: refused, never 15
+        "a;2026-01-08;buy;12.34.567",      # 9: refused, a group of two
+        "a;2026-01-09;buy;7",              # 10
+    ]
+    ds = ws.ingest(write("t.csv", SEMI + "\n".join(lines) + "\n"), "t")
+    assert revenues(ws, "t") == [Decimal("12.5"), Decimal("1234567.89"), Decimal("1234.5"), Decimal("-3.5"),
+                                 Decimal("1234.5"), Decimal("0.99"), Decimal("7")]
+    [bad] = ds.report["refused"]
+    assert (bad["reason"], bad["rows"], bad["examples"]) == ("bad_revenue", 2, [8, 9])
+    assert bad["fix"] == ("write plain numbers such as 1234,50; if the file writes its numbers as 1,234.50, set the decimal "
+                          "mark to point (in the mapping, or --decimal-mark . on the command line)")
+
+
+def test_under_a_decimal_point_commas_are_only_thousands_in_groups_of_three(ws, write):
+    """A semicolon file whose cells say point (12.5, 3.14159, 1,234.50) reads 1.500 as 1.5 and refuses 12,50."""
+    lines = ["a;2026-01-01;buy;12.5", "a;2026-01-02;buy;3.14159", "a;2026-01-03;buy;1,234.50", "a;2026-01-04;buy;1.500",
+             "a;2026-01-05;buy;12,50", "a;2026-01-06;buy;$1,000,000"]
+    ds = ws.ingest(write("t.csv", SEMI + "\n".join(lines) + "\n"), "t")
+    assert revenues(ws, "t") == [Decimal("12.5"), Decimal("3.1416"), Decimal("1234.5"), Decimal("1.5"), Decimal("1000000")]
+    assert (ds.report["decimal_mark"], ds.report["decimal_mark_from"]) == (".", "revenue")
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("bad_revenue", [6])]
+    assert "set the decimal mark to comma" in ds.report["refused"][0]["fix"]
+
+
+def test_a_comma_separated_file_without_evidence_reads_a_point(ws, write):
+    ds = ws.ingest(write("t.csv", HEADER + 'a,2026-01-01,buy,"1,500"\nb,2026-01-02,buy,250\n'), "t")
+    assert revenues(ws, "t") == [Decimal("1500"), Decimal("250")]
+    assert (ds.report["decimal_mark"], ds.report["decimal_mark_from"]) == (".", "default")
+
+
+def test_the_decimal_mark_chosen_in_the_mapping_wins(ws, write):
+    columns = ["customer_id", "timestamp", "event", "revenue"]
+    comma = Mapping(suggest_mapping(columns).sources, decimal_mark=",")
+    ds = ws.ingest(write("t.csv", HEADER + 'a,2026-01-01,buy,"1,500"\nb,2026-01-02,buy,"1.234,5"\n'), "t", mapping=comma)
+    assert revenues(ws, "t") == [Decimal("1.5"), Decimal("1234.5")]
+    assert (ds.report["decimal_mark"], ds.report["decimal_mark_from"]) == (",", "chosen")
+    assert ws.dataset("t").mapping["decimal_mark"] == ","  # stored with the dataset
+    point = Mapping(suggest_mapping(columns).sources, decimal_mark=".")
+    ds = ws.ingest(write("u.csv", SEMI + "a;2026-01-01;buy;1.500\nb;2026-01-02;buy;12,50\n"), "u", mapping=point)
+    assert revenues(ws, "u") == [Decimal("1.5")]
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("bad_revenue", [3])]
+
+
+def test_a_wrong_mark_that_refuses_every_row_says_how_to_choose_it(ws, write):
+    columns = ["customer_id", "timestamp", "event", "revenue"]
+    point = Mapping(suggest_mapping(columns).sources, decimal_mark=".")
+    with pytest.raises(BadUpload) as err:
+        ws.ingest(write("t.csv", SEMI + "a;2026-01-01;buy;12,50\nb;2026-01-02;buy;0,99\n"), "t", mapping=point)
+    assert str(err.value) == (
+        "No row of t.csv could be used: 2 rows have revenue not a number (rows 2, 3); write plain numbers such as "
+        "1234.50; if the file writes its numbers as 1.234,50, set the decimal mark to comma (in the mapping, or "
+        "--decimal-mark , on the command line).")
+
+
+def test_a_revenue_product_reads_both_columns_with_the_mark(ws, write):
+    text = "who;when;qty;price\nc1;2026-01-01;2;1,25\nc2;2026-01-02;1.000;0,5\n"
+    mapping = Mapping({"customer_id": Source(column="who"), "timestamp": Source(column="when"),
+                       "event": Source(constant="purchase"), "revenue": Source(product=("qty", "price"))})
+    ds = ws.ingest(write("t.csv", text), "t", mapping=mapping)
+    assert revenues(ws, "t") == [Decimal("2.5"), Decimal("500")]
+    assert ds.report["decimal_mark"] == ","
+
+
+def satisfactions(ws, name):
+    ds = ws.dataset(name)
+    with ws.cursor() as cur:
+        return [r[0] for r in cur.execute(f"SELECT satisfaction FROM {ds.events_with_ids()} ORDER BY ts").fetchall()]
+
+
+def test_satisfaction_is_read_with_the_mark_and_the_unread_are_named_by_column_and_row(ws, write):
+    """The review's satisfaction.csv: 4,5 was left empty with only '2 satisfaction values are not numbers'."""
+    text = 'customer_id,timestamp,event,revenue,csat\nA,2026-01-05,purchase,100,4\nA,2026-02-05,purchase,100,"4,5"\n' \
+           "A,2026-03-05,purchase,100,n/a\n"
+    ds = ws.ingest(write("satisfaction.csv", text), "t")
+    assert satisfactions(ws, "t") == [4.0, 4.5, None]
+    assert (ds.report["decimal_mark"], ds.report["decimal_mark_from"]) == (",", "satisfaction")
+    assert ds.report["notes"] == [
+        "1 satisfaction value (column csat, row 4) is not a number and was left empty; write them as numbers such "
+        "as 4,5 (or, if the file writes 4.5, set the decimal mark to point)"]
+
+
+def test_revenue_decides_the_mark_before_satisfaction(ws, write):
+    text = 'customer_id,timestamp,event,revenue,csat\nA,2026-01-05,purchase,10.5,4\nA,2026-02-05,purchase,1,"4,5"\n' \
+           "A,2026-03-05,purchase,1,n/a\nA,2026-03-06,purchase,1,3.5\n"
+    ds = ws.ingest(write("s.csv", text), "t")
+    assert satisfactions(ws, "t") == [4.0, None, None, 3.5]
+    assert (ds.report["decimal_mark"], ds.report["decimal_mark_from"]) == (".", "revenue")
+    assert ds.report["notes"] == [
+        "2 satisfaction values (column csat, rows 3, 4) are not numbers and were left empty; write them as numbers "
+        "such as 4.5 (or, if the file writes 4,5, set the decimal mark to comma)"]
+
+
 # ---- Excel's sep= line --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("first", ["sep=;", '"sep=;"', "SEP=;"])

@@ -1,7 +1,15 @@
 import pytest
 
 from analytics.errors import MappingError
-from analytics.mapping import Source, apply_overrides, check_mapping, parse_map_args, suggest_mapping
+from analytics.mapping import (
+    Mapping,
+    Source,
+    apply_overrides,
+    check_mapping,
+    parse_decimal_mark,
+    parse_map_args,
+    suggest_mapping,
+)
 
 RETAIL_COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
 
@@ -78,3 +86,25 @@ def test_missing_required_column_is_named():
     with pytest.raises(MappingError) as err:
         check_mapping(m, ["who", "when", "what"], "export.csv")
     assert "export.csv has no customer_id column" in str(err.value)
+
+
+@pytest.mark.parametrize("text, mark", [(",", ","), ("comma", ","), (" Comma ", ","), (".", "."), ("point", "."),
+                                        ("dot", "."), ("detect", None), ("", None), (None, None)])
+def test_decimal_mark_forms(text, mark):
+    assert parse_decimal_mark(text) == mark
+
+
+def test_a_decimal_mark_that_is_neither_says_the_two():
+    with pytest.raises(MappingError) as err:
+        parse_decimal_mark("'")
+    assert str(err.value) == ("The decimal mark \"'\" is not one Journey Ledger reads; write . (or point) for 1,234.50, "
+                              ", (or comma) for 1.234,50, or leave it out to detect it.")
+
+
+def test_the_decimal_mark_is_kept_with_the_mapping():
+    m = apply_overrides(suggest_mapping(RETAIL_COLUMNS), {}, decimal_mark=",")
+    assert m.decimal_mark == "," and m.to_dict()["decimal_mark"] == ","
+    again = Mapping.from_dict(m.to_dict(), RETAIL_COLUMNS)
+    assert again == m
+    assert "decimal_mark" not in suggest_mapping(RETAIL_COLUMNS).to_dict()
+    assert Mapping.from_dict(suggest_mapping(RETAIL_COLUMNS).to_dict()).decimal_mark is None

@@ -724,6 +724,44 @@ def test_unsaved_edits_of_a_map_saved_again_elsewhere_are_put_aside(app, tmp_pat
     assert saved_map(tmp_path).churn_after_days == 33
 
 
+EURO = b"customer_id;timestamp;event;revenue\nK1;2026-01-15;purchase;1.500\nK2;2026-01-16;purchase;12.000\nK3;2026-01-17;purchase;250\n"
+
+
+def stored_revenues(tmp_path, name):
+    ws = Workspace(tmp_path / "example.duckdb", seed_sample=False)
+    try:
+        ds = ws.dataset(name)
+        with ws.cursor() as cur:
+            return [float(r[0]) for r in cur.execute(f"SELECT revenue FROM {ds.events_with_ids()} ORDER BY ts").fetchall()]
+    finally:
+        ws.close()
+
+
+def test_european_thousands_are_read_and_the_report_says_with_which_mark(app, tmp_path):
+    """1.500 and 12.000 in a semicolon export were stored as 1.5 and 12 without a word."""
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("euro.csv", EURO, "text/csv")).run()
+    assert form_values(at)["map_decimal_mark"] == "detect"
+    form_widget(at.text_input, "upload_name").set_value("Euro")
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert stored_revenues(tmp_path, "Euro") == [1500, 12000, 250]
+    assert any("numbers read with a decimal comma (1.234,50), the convention of semicolon-separated files" in plain(c.value)
+               for c in at.caption)
+
+
+def test_the_decimal_mark_can_be_chosen_on_the_form(app, tmp_path):
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("euro.csv", EURO, "text/csv")).run()
+    assert form_widget(at.selectbox, "map_decimal_mark").options == ["detect", "point: 1,234.50", "comma: 1.234,50"]
+    form_widget(at.selectbox, "map_decimal_mark").set_value("point: 1,234.50").run()
+    form_widget(at.text_input, "upload_name").set_value("Point")
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert stored_revenues(tmp_path, "Point") == [1.5, 12, 250]
+    assert any("numbers read with a decimal point (1,234.50), as chosen in the mapping" in plain(c.value) for c in at.caption)
+
+
 def test_an_excel_sep_line_is_not_taken_for_the_header(app):
     """The preview showed the columns 'sep=' and 'column_2', and the ingest found no customer column."""
     at = app.run()
@@ -736,3 +774,14 @@ def test_an_excel_sep_line_is_not_taken_for_the_header(app):
     at.button(key="ingest").click().run()
     assert not at.exception and not at.error
     assert metrics(at)["Rows kept"] == "2 rows"
+
+
+def test_satisfaction_left_empty_is_named_by_column_and_row(app):
+    at = app.run()
+    content = b'customer_id,timestamp,event,revenue,csat\nA,2026-01-05,purchase,10.5,4\nA,2026-02-05,purchase,100,"4,5"\n' \
+              b"A,2026-03-05,purchase,100,n/a\n"
+    at.file_uploader(key="upload").set_value(("satisfaction.csv", content, "text/csv")).run()
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert ("2 satisfaction values (column csat, rows 3, 4) are not numbers and were left empty; write them as numbers "
+            "such as 4.5 (or, if the file writes 4,5, set the decimal mark to comma)") in [plain(i.value) for i in at.info]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.ingest import refused_where
+from analytics.ingest import decimal_mark_text, refused_where
 from ui.format import count_columns, md, when
 from views.format import count
 
@@ -19,7 +19,9 @@ def render_report(report: dict) -> None:
     c[3].metric("Customers", count(report["customers"], "people"))
     st.caption(
         f"File {md(report['file'])}: {md(report['encoding'])}, delimiter {md(repr(report['delimiter']))}, "
-        f"timestamps read as {md(report['date_format'])}. Events from {when(report['first_event'])} "
+        f"timestamps read as {md(report['date_format'])}"
+        + (f"; {md(mark)}" if (mark := decimal_mark_text(report)) else "")
+        + f". Events from {when(report['first_event'])} "
         f"to {when(report['last_event'])} UTC. Duplicate rows removed: {count(report['duplicates'], 'rows')}."
     )
     if report["refused"]:
