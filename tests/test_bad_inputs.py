@@ -44,6 +44,7 @@ CORPUS = [
     Case("money-formats.csv", (H + 'a,2026-01-01,x,"1,234.50"\nb,2026-01-01,x,$12\nc,2026-01-01,x,twelve\nd,2026-01-01,x,"3,50"\n').encode(),
          False, ("revenue not a number",), 2),
     Case("latin-1.csv", (H + "Zoë,2026-01-01,café,1\n").encode("latin-1"), False, (), 1),
+    Case("windows-1252.csv", (H + "Zoë,2026-01-01,café – “x”,€1\n").encode("cp1252"), False, ("Windows-1252",), 1),
     Case("utf-16.csv", (H + "Zoë,2026-01-01,café,1\n").encode("utf-16"), False, (), 1),
     Case("bom.csv", b"\xef\xbb\xbf" + (H + "a,2026-01-01,x,1\n").encode(), False, (), 1),
     Case("semicolons.csv", (H.replace(",", ";") + "a;2026-01-01;x;1\n").encode(), False, (), 1),

@@ -647,3 +647,82 @@ def test_a_title_line_above_the_header_is_named_as_such(ws, write):
         "preamble.csv has only one column in its first line (Export generated 2026-11-01 by HubSpot), which looks like "
         "a title rather than the header; remove the lines above the header row (customer, timestamp, event...) so "
         "that the header is the first line, and upload it again.")
+
+
+# ---- encodings read past the first MiB, and Windows-1252 ----------------------------------------------
+
+ASCII_ROWS = 45_000  # about 1.3 MB of plain ASCII: past the first MiB, where the encoding is detected
+
+
+def _ascii_start() -> str:
+    return HEADER + "".join(f"a{i},2025-01-01,purchase,1\n" for i in range(ASCII_ROWS))
+
+
+def test_latin1_rows_past_the_first_mib_are_kept_and_a_malformed_line_is_still_refused(ws, write):
+    late = "b,2025-06-01,Montréal,2\nc,2025-06-02,x,1,extra\nd,2025-06-03,Zoë's visit,3\n"
+    ds = ws.ingest(write("late.csv", (_ascii_start() + late).encode("latin-1")), "x")
+    assert ds.report["encoding"] == "latin-1"
+    assert (ds.rows_read, ds.rows_kept, ds.report["rows_refused"]) == (ASCII_ROWS + 3, ASCII_ROWS + 2, 1)
+    [malformed] = ds.report["refused"]
+    assert (malformed["label"], malformed["rows"], malformed["examples"]) == (
+        "wrong number of fields", 1, [ASCII_ROWS + 3])  # the header is row 1, b row ASCII_ROWS + 2
+    assert rows(ws, "x")[-2:] == [("b", datetime(2025, 6, 1), "Montréal", Decimal("2")),
+                                  ("d", datetime(2025, 6, 3), "Zoë's visit", Decimal("3"))]
+
+
+def test_a_utf8_file_keeps_its_utf8_rows_and_refuses_the_lines_that_are_not(ws, write):
+    start = (HEADER + "é,2025-01-01,purchase,1\n" + _ascii_start().removeprefix(HEADER)).encode()
+    ds = ws.ingest(write("mixed.csv", start + "b,2025-06-01,Montréal,2\n".encode("latin-1")), "x")
+    assert ds.report["encoding"] == "utf-8"  # reading it all as Latin-1 would garble the é
+    assert (ds.rows_read, ds.rows_kept) == (ASCII_ROWS + 2, ASCII_ROWS + 1)
+    [bad] = ds.report["refused"]
+    assert (bad["reason"], bad["rows"], bad["examples"]) == ("bad_encoding", 1, [ASCII_ROWS + 3])
+    assert bad["fix"] == "save the whole file as UTF-8 and upload it again"
+    assert rows(ws, "x")[-1] == ("é", datetime(2025, 1, 1), "purchase", Decimal("1"))
+
+
+CP1252_ROWS = 'Renée “Smart”,2026-01-03,visit – web,"€1,234.50"\nZoë,2026-01-04,purchase,€2\n'
+
+
+@pytest.mark.parametrize("start", ["", "ascii", "latin-1"], ids=["from-the-start", "after-ascii", "after-latin-1"])
+def test_windows_1252_files_are_read_through_a_utf8_copy_that_is_removed(ws, write, tmp_path, monkeypatch, start):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    head = {"": HEADER, "ascii": _ascii_start(), "latin-1": HEADER + "Café,2025-01-01,purchase,1\n" + _ascii_start().removeprefix(HEADER)}[start]
+    # 0x81 is undefined in Windows-1252: read as Latin-1 reads it
+    ds = ws.ingest(write("win.csv", (head + CP1252_ROWS).encode("cp1252") + b"x\x81y,2026-01-05,purchase,3\n"), "x")
+    assert ds.report["encoding"] == "Windows-1252"
+    assert ds.report["refused"] == []
+    stored = {r[0]: r for r in rows(ws, "x")}
+    assert stored["Renée “Smart”"] == ("Renée “Smart”", datetime(2026, 1, 3), "visit – web", Decimal("1234.50"))
+    assert stored["Zoë"][3] == Decimal("2") and stored["x\x81y"][1] == datetime(2026, 1, 5)
+    assert ds.rows_kept == {"": 3, "ascii": ASCII_ROWS + 3, "latin-1": ASCII_ROWS + 4}[start]
+    assert list((tmp_path / "tmp").iterdir()) == []  # the copy is gone
+
+
+def test_the_utf8_copy_is_removed_when_the_ingest_fails(ws, write, tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with pytest.raises(BadUpload, match="holds no date Journey Ledger can read"):
+        ws.ingest(write("win.csv", (HEADER + "Zoë,soon,x,€1\n").encode("cp1252")), "x")
+    assert list((tmp_path / "tmp").iterdir()) == [] and ws.names() == []
+
+
+def test_the_preview_of_a_windows_1252_file_reads_its_characters(ws, write):
+    from analytics.ingest import inspect_file, preview_rows
+
+    info = inspect_file(write("win.csv", ("customer_id,timestamp,event,Zürich – revenue\n" + CP1252_ROWS).encode("cp1252")))
+    assert info.encoding == "Windows-1252" and info.columns[-1] == "Zürich – revenue"
+    with ws.cursor() as cur:
+        preview = preview_rows(cur, info)
+    assert preview["customer_id"].tolist() == ["Renée “Smart”", "Zoë"]
+    assert preview["Zürich – revenue"].tolist() == ["€1,234.50", "€2"]
+
+
+def test_an_encoding_error_never_shows_duckdbs_words():
+    import duckdb
+
+    from analytics.ingest import _csv_error_message
+
+    message = _csv_error_message(duckdb.InvalidInputException("Invalid Input Error: File is not latin-1 encoded"), "x.csv")
+    assert message == "The text encoding of x.csv could not be read; save it as UTF-8 CSV and upload it again."
