@@ -53,7 +53,9 @@ is refused, not 15). The report says which mark was used and why.
 
 Timestamps: ISO 8601 (date-only, with a time, with an offset converted to UTC, the offset also after
 a space) or the format of :data:`DATE_FORMATS` that reads most of a sample of the file's timestamps
-(ISO first on ties). When the first :data:`HEAD_ROWS` rows all read as ISO 8601, the file is parsed
+(ISO first on ties), counting only plausible times (1990-01-01 to a day after now), so that 1/20/26 is
+read with %m/%d/%y and not %m/%d/%Y as the year 26; US times with AM/PM are among the formats, and a column
+of 9-10 or 12-13 digit whole numbers reads as Unix seconds or milliseconds (:data:`EPOCHS`). When the first :data:`HEAD_ROWS` rows all read as ISO 8601, the file is parsed
 so at once, and the formats are compared only if a filled cell further down does not read (or none
 is filled), the file then being parsed again if another format wins; otherwise they are compared
 before the parse. A file that mixes a date-only and a date-and-time form of the same order (23/06/2025
@@ -119,18 +121,31 @@ REASON_LABEL = {code: label for code, label, _ in REASONS}
 REASON_FIX = {code: fix for code, _, fix in REASONS}
 
 # Non-ISO timestamp formats tried when ISO 8601 does not read. Day-first and month-first forms
-# are paired so that an ambiguous column can be recognised and refused.
+# are paired so that an ambiguous column can be recognised and refused. Two-digit years (%y) are
+# tried too: %Y reads '26' as the year 26, which only the plausible years of detect_date_format
+# tell apart. The times: 24-hour, and 12-hour with AM/PM (1/3/2026 1:05:00 PM, as US exports write).
+_TIMES = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "")
 DATE_FORMATS = (
-    "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M",
-    "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
-    "%d/%m/%y", "%m/%d/%y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
+    *(day + time for time in _TIMES for day in ("%d/%m/%Y", "%m/%d/%Y")),
+    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
+    *(day + time for time in _TIMES for day in ("%d/%m/%y", "%m/%d/%y")),
+    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
 )
-SWAPPED = {
-    "%d/%m/%Y %H:%M:%S": "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M": "%m/%d/%Y %H:%M",
-    "%d/%m/%Y": "%m/%d/%Y", "%d/%m/%y": "%m/%d/%y",
-}
+SWAPPED = {day + time: f"%m/%d/%{year}{time}" for time in _TIMES for year in "Yy" for day in [f"%d/%m/%{year}"]}
 SWAPPED.update({v: k for k, v in SWAPPED.items()})
 ISO = "ISO 8601"
+# Unix timestamps: whole numbers of seconds (9-10 digits: 1973-2286) or milliseconds (12-13 digits)
+# since 1970-01-01 UTC, each as (the digits it reads, microseconds per unit). Typed as the date format
+# by these names, or %s for seconds (which DuckDB's strptime does not know).
+UNIX_SECONDS, UNIX_MILLISECONDS = "Unix seconds", "Unix milliseconds"
+EPOCHS = {UNIX_SECONDS: ("[0-9]{9,10}", 1_000_000), UNIX_MILLISECONDS: ("[0-9]{12,13}", 1_000)}
+EPOCH_NAMES = {"%s": UNIX_SECONDS, UNIX_SECONDS.lower(): UNIX_SECONDS, UNIX_MILLISECONDS.lower(): UNIX_MILLISECONDS}
+
+
+def named_date_format(fmt: str) -> str:
+    """A typed date format as the ingest names it: ``%s``, ``unix seconds`` (any case) become
+    :data:`UNIX_SECONDS`, ``unix milliseconds`` :data:`UNIX_MILLISECONDS`; any other is itself."""
+    return EPOCH_NAMES.get(" ".join(fmt.split()).lower(), fmt)
 # Several formats tried in turn, written joined by this: the forms of one date order with and without a
 # time (the date part of each form of DATE_FORMATS is what comes before its first space).
 ONE_OF = " or "
@@ -152,7 +167,7 @@ def with_times(fmt: str) -> str | None:
     """A date format typed without a time (``%d/%m/%Y``) widened to read the same dates with a time after
     them too (``%d/%m/%Y or %d/%m/%Y %H:%M:%S or %d/%m/%Y %H:%M``), a date alone as midnight; None for a
     format that has a time code or is already joined."""
-    if ONE_OF in fmt or any(code in fmt for code in TIME_CODES):
+    if ONE_OF in fmt or fmt in EPOCHS or any(code in fmt for code in TIME_CODES):
         return None
     return ONE_OF.join([fmt, f"{fmt} %H:%M:%S", f"{fmt} %H:%M"])
 
@@ -160,10 +175,13 @@ def with_times(fmt: str) -> str | None:
 def date_format_problem(fmt: str) -> str | None:
     """What is wrong with a date format typed by the user, before anything is read: a format without a
     % code (``dd/mm/yyyy``, a natural try) reads no date at all, and every row would be refused as
-    'timestamp not readable'. None when it may be right (DuckDB then says whether it is valid)."""
+    'timestamp not readable'. None when it may be right (DuckDB then says whether it is valid), and for
+    Unix timestamps (:func:`named_date_format`)."""
+    if named_date_format(fmt) in EPOCHS:
+        return None
     if any("%" not in part for part in fmt.split(ONE_OF)):
         return (f"The date format {fmt!r} has no % codes, so it reads no date; write it with them, such as "
-                "%d/%m/%Y for 23/06/2025, or %d/%m/%Y %H:%M for 23/06/2025 14:05.")
+                "%d/%m/%Y for 23/06/2025, or %d/%m/%Y %H:%M for 23/06/2025 14:05 (Unix seconds for 1767398400).")
     return None
 
 
@@ -510,10 +528,15 @@ def _timestamp_expr(col: str, fmt: str) -> str:
         # Without an offset a plain TIMESTAMP cast reads the same instant at half the cost of the
         # time-zone aware one, which converts "+02:00", "Z" or a zone name to UTC. An offset after a
         # space ("2026-01-03 10:15:30 +0200", Ruby's way of writing a time) is joined to the time
-        # first: DuckDB reads it only without the space.
+        # first: DuckDB reads it only without the space. Only a cell that starts with a year-month-day
+        # is cast: DuckDB also reads 03/01/26 as a time zone aware timestamp (the year 3, January 26).
         offset_joined = f"regexp_replace({raw}, ' ([+-][0-9]{{2}}:?[0-9]{{2}})$', '\\1')"
         return (f"CASE WHEN regexp_full_match({raw}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([ T][0-9:.]*)?') "
-                f"THEN try_cast({raw} AS TIMESTAMP) ELSE try_cast({offset_joined} AS TIMESTAMPTZ)::TIMESTAMP END")
+                f"THEN try_cast({raw} AS TIMESTAMP) WHEN regexp_matches({raw}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+                f"THEN try_cast({offset_joined} AS TIMESTAMPTZ)::TIMESTAMP END")
+    if fmt in EPOCHS:
+        digits, micros = EPOCHS[fmt]
+        return f"CASE WHEN regexp_full_match({raw}, '{digits}') THEN make_timestamp({raw}::BIGINT * {micros}) END"
     literals = [f"'{f.replace(chr(39), chr(39) * 2)}'" for f in fmt.split(ONE_OF)]
     if len(literals) == 1:
         return f"try_strptime({raw}, {literals[0]})::TIMESTAMP"
@@ -525,7 +548,9 @@ def detect_date_format(cur: duckdb.DuckDBPyConnection, source: str, params: list
 
     ``source`` is a table expression of this package (the file's ``read_csv``, never user text)
     whose ``?`` take ``params``. Counts how many of a sample of the non-empty cells each candidate
-    reads, and takes the one that reads most (ISO first on ties). The forms of one date order that
+    reads as a plausible time (from 1990-01-01 to a day after now, the bounds of the refusal reasons:
+    %Y reads '1/20/26' as the year 26, %y as 2026), and takes the one that reads most (then the one
+    that reads most at all; ISO first on ties). Unix seconds and milliseconds are candidates too. The forms of one date order that
     each read some cells (with and without a time, see :data:`FAMILIES`) are also tried together,
     and win when they read more than any one of them: a date written without its time is then read
     as midnight instead of refused. Returns ``(format, note)``; refuses a column that no candidate
@@ -539,20 +564,27 @@ def detect_date_format(cur: duckdb.DuckDBPyConnection, source: str, params: list
         f"WHERE {text} IS NOT NULL USING SAMPLE reservoir({DATE_SAMPLE} ROWS) REPEATABLE (42)",
         params,
     )
-    candidates = (ISO, *DATE_FORMATS)
-    counts = ", ".join(f"count({_timestamp_expr(col, f)})" for f in candidates)
-    sampled, *read = cur.execute(f"SELECT count(*), {counts} FROM date_sample").fetchone()
-    reads = dict(zip(candidates, read, strict=True))
-    together = [ONE_OF.join(found) for forms in FAMILIES.values() if len(found := [f for f in forms if reads[f]]) > 1]
+    candidates = (ISO, *DATE_FORMATS, *EPOCHS)
+
+    def counted(formats) -> dict[str, tuple[int, int]]:
+        """(cells read as a plausible time, cells read) of each format on the sample."""
+        counts = ", ".join(
+            f"count(*) FILTER (WHERE {e} >= TIMESTAMP '{MIN_TIMESTAMP}' AND {e} <= now()::TIMESTAMP + INTERVAL 1 DAY), count({e})"
+            for e in (_timestamp_expr(col, f) for f in formats))
+        got = cur.execute(f"SELECT {counts} FROM date_sample").fetchone()
+        return {f: (got[2 * i], got[2 * i + 1]) for i, f in enumerate(formats)}
+
+    sampled = cur.execute("SELECT count(*) FROM date_sample").fetchone()[0]
+    reads = counted(candidates)
+    together = [ONE_OF.join(found) for forms in FAMILIES.values() if len(found := [f for f in forms if reads[f][1]]) > 1]
     extra = list(dict.fromkeys(f for t in together for f in (t, swapped(t)) if f and f not in reads))
     if extra:
-        counts = ", ".join(f"count({_timestamp_expr(col, f)})" for f in extra)
-        reads.update(zip(extra, cur.execute(f"SELECT {counts} FROM date_sample").fetchone(), strict=True))
+        reads.update(counted(extra))
         candidates = (*candidates, *together)  # after the single forms: they win ties
     if sampled == 0:  # the sample holds filled cells only: none were filled
         raise BadUpload(f"The timestamp column {col} of {label} is empty on every row; map the column that holds the dates.")
     best = max(candidates, key=lambda f: reads[f])  # max keeps the first of equals: ISO wins ties
-    if reads[best] == 0:
+    if reads[best][1] == 0:
         example = cur.execute(f"SELECT {text} FROM {source} WHERE {text} IS NOT NULL LIMIT 1", params).fetchone()[0]
         raise BadUpload(
             f"The timestamp column {col} of {label} holds no date Journey Ledger can read (for example "
@@ -568,6 +600,8 @@ def detect_date_format(cur: duckdb.DuckDBPyConnection, source: str, params: list
             f"month/day; say which with the date format {best!r} or {twin!r}."
         )
     note = None if best == ISO else f"timestamps read with the format {best}"
+    if best in EPOCHS:
+        note = f"timestamps read as {best} (since 1970-01-01, UTC)"
     if ONE_OF in best:
         note = f"timestamps read with the formats {best}, a date without a time as midnight"
     return best, note
@@ -853,7 +887,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
     if ts_col is None:
         raise MappingError("The timestamp must come from a column of the file, not a constant.")
     notes: list[str] = []
-    fmt = mapping.date_format
+    fmt = mapping.date_format and named_date_format(mapping.date_format)
     if fmt and date_format_problem(fmt):
         raise MappingError(date_format_problem(fmt))
     if fmt:

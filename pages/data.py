@@ -449,7 +449,9 @@ def _mapping_form(columns: list[str], suggested: Mapping, file) -> Mapping:
         help="ISO 8601 dates (2026-03-31, 2026-03-31T14:05:00+02:00) and common formats are detected. "
         "Dates like 03/04/2026 that could be day/month or month/day need their format here, written with "
         "% codes: %d/%m/%Y for 23/06/2025, %m/%d/%Y %H:%M for 06/23/2025 14:05. A format without a time "
-        "also reads the same dates with a time after them (23/06/2025 14:05 or 14:05:30).",
+        "also reads the same dates with a time after them (23/06/2025 14:05 or 14:05:30). Two-digit years "
+        "(%d/%m/%y), AM/PM times (%m/%d/%Y %I:%M %p) and Unix timestamps (1767398400) are detected too; "
+        "name the last with Unix seconds (or %s) or Unix milliseconds.",
     ).strip()
     if date_format and date_format_problem(date_format):
         st.error(md(date_format_problem(date_format)))

@@ -237,7 +237,7 @@ def test_a_date_format_without_percent_codes_is_refused_with_an_example(ws, writ
     with pytest.raises(MappingError) as err:
         ws.ingest(write("t.csv", HEADER + "a,23/06/2025,x,0\n"), "t", mapping=Mapping(suggest_mapping(columns).sources, date_format=fmt))
     assert str(err.value) == (f"The date format {fmt!r} has no % codes, so it reads no date; write it with them, such as "
-                              "%d/%m/%Y for 23/06/2025, or %d/%m/%Y %H:%M for 23/06/2025 14:05.")
+                              "%d/%m/%Y for 23/06/2025, or %d/%m/%Y %H:%M for 23/06/2025 14:05 (Unix seconds for 1767398400).")
     assert ws.names() == []
 
 
@@ -726,3 +726,61 @@ def test_an_encoding_error_never_shows_duckdbs_words():
 
     message = _csv_error_message(duckdb.InvalidInputException("Invalid Input Error: File is not latin-1 encoded"), "x.csv")
     assert message == "The text encoding of x.csv could not be read; save it as UTF-8 CSV and upload it again."
+
+
+# ---- two-digit years, AM/PM times, Unix timestamps ----------------------------------------------------
+
+@pytest.mark.parametrize(
+    "cells, fmt, expected",
+    [
+        (["1/20/26", "1/3/26", "12/31/99"], "%m/%d/%y", [datetime(2026, 1, 20), datetime(2026, 1, 3), datetime(1999, 12, 31)]),
+        (["15/02/26", "03/01/26", "20/03/26"], "%d/%m/%y", [datetime(2026, 2, 15), datetime(2026, 1, 3), datetime(2026, 3, 20)]),
+        (["15/02/26 14:05", "03/01/26 09:30"], "%d/%m/%y %H:%M", [datetime(2026, 2, 15, 14, 5), datetime(2026, 1, 3, 9, 30)]),
+        (["1/3/2026 1:05:00 PM", "1/20/2026 12:05:00 AM"], "%m/%d/%Y %I:%M:%S %p",
+         [datetime(2026, 1, 3, 13, 5), datetime(2026, 1, 20, 0, 5)]),
+        (["1/3/2026 1:05 PM", "1/20/2026 11:59 am"], "%m/%d/%Y %I:%M %p", [datetime(2026, 1, 3, 13, 5), datetime(2026, 1, 20, 11, 59)]),
+        (["1767398400", "1767571200"], "Unix seconds", [datetime(2026, 1, 3), datetime(2026, 1, 5)]),
+        (["1767398400123", "1767571200000"], "Unix milliseconds", [datetime(2026, 1, 3, 0, 0, 0, 123000), datetime(2026, 1, 5)]),
+    ],
+    ids=["mdyy", "ddmmyy", "ddmmyy-time", "us-ampm-seconds", "us-ampm", "unix-seconds", "unix-ms"],
+)
+def test_two_digit_years_am_pm_and_unix_timestamps_are_detected(ws, write, cells, fmt, expected):
+    text = HEADER + "".join(f"c{i},{cell},x,1\n" for i, cell in enumerate(cells))
+    ds = ws.ingest(write("t.csv", text), "t")
+    assert ds.report["date_format"] == fmt
+    assert (ds.rows_kept, ds.report["refused"]) == (len(cells), [])
+    assert [r[1] for r in rows(ws, "t")] == expected
+
+
+def test_two_digit_years_that_read_both_ways_are_refused_not_guessed(ws, write):
+    with pytest.raises(MappingError) as err:
+        ws.ingest(write("t.csv", HEADER + "a,03/01/26,x,0\nb,04/02/26,x,0\n"), "t")
+    assert "'%d/%m/%y' or '%m/%d/%y'" in str(err.value)
+
+
+def test_unix_timestamps_out_of_range_are_refused_by_row(ws, write):
+    text = HEADER + "a,1767398400,x,1\nb,1767571200,x,1\nc,4102444800,x,1\nd,600000000,x,1\n"  # 2100, 1989
+    ds = ws.ingest(write("t.csv", text), "t")
+    assert ds.report["date_format"] == "Unix seconds"
+    assert ds.report["notes"] == ["timestamps read as Unix seconds (since 1970-01-01, UTC)"]
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("too_early", [5]), ("in_future", [4])]
+
+
+@pytest.mark.parametrize("typed", ["%s", "Unix seconds", "unix  SECONDS"])
+def test_unix_seconds_can_be_typed_as_the_date_format(ws, write, typed):
+    from analytics.ingest import date_format_problem
+
+    assert date_format_problem(typed) is None
+    columns = ["customer_id", "timestamp", "event", "revenue"]
+    ds = ws.ingest(write("t.csv", HEADER + "a,1767398400,x,1\nb,soon,x,1\n"), "t",
+                   mapping=Mapping(suggest_mapping(columns).sources, date_format=typed))
+    assert ds.report["date_format"] == "Unix seconds"
+    assert [r[1] for r in rows(ws, "t")] == [datetime(2026, 1, 3)]
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("bad_timestamp", [3])]
+
+
+def test_unix_milliseconds_can_be_typed_as_the_date_format(ws, write):
+    columns = ["customer_id", "timestamp", "event", "revenue"]
+    ws.ingest(write("t.csv", HEADER + "a,1767398400500,x,1\n"), "t",
+              mapping=Mapping(suggest_mapping(columns).sources, date_format="Unix milliseconds"))
+    assert [r[1] for r in rows(ws, "t")] == [datetime(2026, 1, 3, 0, 0, 0, 500000)]

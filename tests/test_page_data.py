@@ -315,7 +315,7 @@ def test_a_date_format_without_percent_codes_is_said_at_once(app):
     assert not at.exception
     assert [plain(e.value) for e in at.error] == [
         "The date format 'dd/mm/yyyy' has no % codes, so it reads no date; write it with them, such as "
-        "%d/%m/%Y for 23/06/2025, or %d/%m/%Y %H:%M for 23/06/2025 14:05."]
+        "%d/%m/%Y for 23/06/2025, or %d/%m/%Y %H:%M for 23/06/2025 14:05 (Unix seconds for 1767398400)."]
     assert at.button(key="ingest").disabled
     form_widget(at.text_input, "map_date_format").set_value("%d/%m/%Y").run()
     assert not at.error and not at.button(key="ingest").disabled
@@ -330,6 +330,35 @@ def test_day_first_dates_with_and_without_a_time_are_all_kept(app):
     assert metrics(at)["Rows kept"] == "4 rows" and metrics(at)["Rows refused"] == "0 rows"
     assert "timestamps read with the formats %d/%m/%Y %H:%M or %d/%m/%Y, a date without a time as midnight" in [
         plain(i.value) for i in at.info]
+
+
+EPOCH = b"customer_id,timestamp,event,revenue\nE0,1767398400,purchase,10\nE1,1767571200,purchase,10\n"
+
+
+@pytest.mark.parametrize("typed", ["%s", "Unix seconds"])
+def test_unix_seconds_can_be_named_on_the_page(app, typed):
+    """'%s' was refused as not valid, and 'Unix seconds' as a format without % codes."""
+    at = app.run()
+    at.file_uploader(key="upload").set_value(("epoch.csv", EPOCH, "text/csv")).run()
+    box = form_widget(at.text_input, "map_date_format")
+    assert "Unix seconds (or %s)" in box.help
+    box.set_value(typed).run()
+    assert not at.error and not at.button(key="ingest").disabled
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Rows kept"] == "2 rows" and metrics(at)["Rows refused"] == "0 rows"
+
+
+def test_a_windows_1252_upload_is_previewed_and_kept(app):
+    """It failed at upload with 'File is not latin-1 encoded' and the advice to save a comma-separated file."""
+    at = app.run()
+    content = "customer_id,timestamp,event,revenue\nRenée “Smart”,2026-01-03,purchase,€10\n".encode("cp1252")
+    at.file_uploader(key="upload").set_value(("win.csv", content, "text/csv")).run()
+    assert not at.error
+    assert at.dataframe[-1].value["customer_id"].tolist() == ["Renée “Smart”"]
+    at.button(key="ingest").click().run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Rows kept"] == "1 row"
 
 
 NEW_MAP = WORKED_STAGES.replace("churn_after_days = 45", "churn_after_days = 60")
