@@ -700,6 +700,16 @@ def test_windows_1252_files_are_read_through_a_utf8_copy_that_is_removed(ws, wri
     assert list((tmp_path / "tmp").iterdir()) == []  # the copy is gone
 
 
+def test_a_windows_1252_file_from_european_excel_reads_its_sep_line_decimal_commas_and_row_numbers(ws, write):
+    """What a Western European Excel saves as CSV: Windows-1252, a sep=; line, decimal commas."""
+    text = ("sep=;\r\ncustomer_id;timestamp;event;revenue\r\nRenée;2026-01-03;Kündigung – web;€1.234,50\r\n"
+            "Zoë;2026-01-04;purchase\r\nJörg;2026-01-05;purchase;x\r\n")
+    ds = ws.ingest(write("excel.csv", text.encode("cp1252")), "x")
+    assert (ds.report["encoding"], ds.report["delimiter"], ds.report["decimal_mark"]) == ("Windows-1252", ";", ",")
+    assert rows(ws, "x") == [("Renée", datetime(2026, 1, 3), "Kündigung – web", Decimal("1234.50"))]
+    assert [(r["reason"], r["examples"]) for r in ds.report["refused"]] == [("malformed", [3]), ("bad_revenue", [4])]
+
+
 def test_the_utf8_copy_is_removed_when_the_ingest_fails(ws, write, tmp_path, monkeypatch):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
