@@ -53,9 +53,9 @@ Rules chosen where DOMAIN.md leaves room (the tests pin each one):
 - Drivers leave out churn events (being exposed to ``cancel`` is the loss itself), as touchpoints
   and as a way into a stage: the population is every acquired customer with a non-churn event in
   the stage (else everyone whose only Renew event is ``cancel`` would sit, lost, among the
-  unexposed and make every Renew touchpoint look protective); ``value_at_stake`` is the revenue in
-  ``(as_of - 365 days, as_of]`` of the exposed customers still active at ``as_of``, the yearly
-  worth that the touchpoint's risk bears on. Ratios are empty below 30 customers in either group.
+  unexposed and make every Renew touchpoint look protective); ``customers_at_stake`` are the exposed
+  customers still active at ``as_of`` and ``value_at_stake`` their revenue in ``(as_of - 365 days,
+  as_of]``, the customers and yearly worth that the touchpoint's risk bears on. Ratios are empty below 30 customers in either group.
 - The p-value is the pooled two-proportion z-test on the raw counts (1.0 when everyone or no one
   was lost); the interval uses the log method, with 0.5 added to every cell when one is zero.
 """
@@ -90,7 +90,7 @@ STAGE_COLUMNS = [
 ]
 DRIVER_COLUMNS = [
     "stage", "event", "exposed", "exposed_lost", "unexposed", "unexposed_lost", "risk_ratio", "ci_low",
-    "ci_high", "p_value", "q_value", "value_at_stake",
+    "ci_high", "p_value", "q_value", "customers_at_stake", "value_at_stake",
 ]
 COHORT_COLUMNS = ["cohort", "periods_since", "customers", "active", "retention"]
 

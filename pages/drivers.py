@@ -72,6 +72,6 @@ st.caption(
     "Ranked by risk ratio: the loss rate of the exposed over that of the others (1 = same risk), with its 95% "
     "interval; red when the whole interval is above 1, green when below. p-value: two-proportion z-test; q-value: "
     "the p-value adjusted for testing every touchpoint of every stage together (Benjamini-Hochberg). "
-    "\"not enough data\": fewer than 30 customers exposed or not exposed. Value at stake: the yearly worth "
-    f"(revenue of the last 365 days) of the exposed customers still active on {as_of}."
+    "\"not enough data\": fewer than 30 customers exposed or not exposed. At stake: the exposed customers still "
+    f"active on {as_of}, and their yearly worth (revenue of the last 365 days)."
 )

@@ -100,7 +100,7 @@ is not a churn event; rows with exposed = 0 included; ordered by journey order t
   - When n1 < 30 or n0 < 30: risk_ratio, ci_low, ci_high, p_value, q_value are None.
   - q_value = Benjamini-Hochberg over the rows that have a p_value: q_i = min over j with
     rank_j >= rank_i of p_j * m / rank_j, capped at 1.
-  - value_at_stake = sum over exposed customers still active at as_of (after everything up to
+  - customers_at_stake = the exposed customers still active at as_of; value_at_stake = sum over them (after everything up to
     as_of) of their revenue with ts in (as_of - 365 days, as_of].
 
 Cohorts
@@ -533,6 +533,7 @@ def drivers_table(customers: list[Customer], journey: Journey, as_of: datetime) 
                     "ci_high": high,
                     "p_value": p_value,
                     "q_value": None,
+                    "customers_at_stake": len(still_active),
                     "value_at_stake": at_stake,
                 }
             )

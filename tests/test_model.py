@@ -164,8 +164,8 @@ def test_command_line_reads_a_dataset_or_a_file(example, write, tmp_path, capsys
     assert capsys.readouterr().out.splitlines()[0] == "cohort,periods_since,customers,active,retention"
     assert main(["drivers", "--dataset", "example", "--workspace", ws_path]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "stage,event,exposed,exposed_lost,unexposed,unexposed_lost,risk_ratio,ci_low,ci_high,p_value,q_value,value_at_stake"
-    assert out[1] == "Discover,ad_click,1,1,1,1,,,,,,0"  # below 30 per group: no ratio
+    assert out[0] == "stage,event,exposed,exposed_lost,unexposed,unexposed_lost,risk_ratio,ci_low,ci_high,p_value,q_value,customers_at_stake,value_at_stake"
+    assert out[1] == "Discover,ad_click,1,1,1,1,,,,,,0,0"  # below 30 per group: no ratio
 
 
 def test_command_line_refuses_bad_choices(example, capsys):

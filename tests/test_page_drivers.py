@@ -68,6 +68,7 @@ def test_sample_use_complaint_is_the_top_row(sample, sample_page):
         "135 (57.9%)", "502 (20.8%)", "< 0.001", "< 0.001"]
     assert raw.loc["complaint", "q-value"] == pytest.approx(complaint.q_value)
     assert raw.loc["complaint", "Value at stake (a year)"] == pytest.approx(complaint.value_at_stake)
+    assert raw.loc["complaint", "At stake (customers)"] == complaint.customers_at_stake > 0
     ranked = expected[None].drivers.query("stage == 'Use'").sort_values("risk_ratio", ascending=False)
     assert list(raw.index) == list(ranked.event)  # ranked by risk ratio, every Use touchpoint has one
     assert "the 2,641 acquired customers with an event in Use up to 2026-10-31, other than a churn event." in at.caption[1].value

@@ -35,7 +35,7 @@ STAGE_KEYS = [
 ]  # fmt: skip
 DRIVER_KEYS = [
     "stage", "event", "exposed", "exposed_lost", "unexposed", "unexposed_lost", "risk_ratio",
-    "ci_low", "ci_high", "p_value", "q_value", "value_at_stake",
+    "ci_low", "ci_high", "p_value", "q_value", "customers_at_stake", "value_at_stake",
 ]  # fmt: skip
 COHORT_KEYS = ["cohort", "periods_since", "customers", "active", "retention"]
 MONEY = {
@@ -274,6 +274,8 @@ def test_worked_example_drivers(example):
         ("Use", "support_ticket", 1, 1, 1, 1, 0),
         ("Renew", "renewal", 1, 1, 0, 0, 0),
     ]
+    # the customers at stake: Buy's C and E, Use's C (login)
+    assert [r["customers_at_stake"] for r in example["drivers"]] == [0, 0, 2, 0, 1, 0, 0]
     for r in example["drivers"]:
         assert [r[k] for k in DRIVER_KEYS[6:11]] == [None] * 5
 

@@ -109,6 +109,7 @@ def top_drivers(res: Results, n: int = 5) -> pd.DataFrame:
         "Lost if not": [f"{c / n0 * 100:.0f}% of {count(n0)}" for c, n0 in zip(d.unexposed_lost, d.unexposed, strict=True)],
         "Risk ratio (95% interval)": [f"{r:.2f} ({lo:.2f} to {hi:.2f})" for r, lo, hi in zip(d.risk_ratio, d.ci_low, d.ci_high, strict=True)],
         "q-value": d.q_value.map(lambda q: "< 0.001" if q < 0.001 else f"{q:.3f}"),
+        "At stake (customers)": d.customers_at_stake.map(count),
         "Value at stake (a year)": d.value_at_stake.map(money_in_full),
     })
 

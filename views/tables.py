@@ -40,7 +40,7 @@ STAGE_COLUMNS = {  # model column -> column shown, what the page is about first:
 
 DRIVER_COLUMNS = [
     "Touchpoint", "Exposed (customers)", "Lost of exposed", "Not exposed (customers)", "Lost of not exposed",
-    "Risk ratio (95% interval)", "p-value", "q-value", "Value at stake (a year)",
+    "Risk ratio (95% interval)", "p-value", "q-value", "At stake (customers)", "Value at stake (a year)",
 ]
 
 
@@ -158,7 +158,7 @@ def driver_table(stage_drivers: pd.DataFrame) -> Styler:
     """The touchpoints of one stage (from :func:`stage_drivers`) for reading.
 
     Counts and loss rates of both groups, the risk ratio with its 95% interval (or "not enough
-    data" below 30 customers in either group), p and q values, and the value at stake.
+    data" below 30 customers in either group), p and q values, and the customers and value at stake.
     """
     d = stage_drivers
     table = pd.DataFrame({
@@ -170,10 +170,12 @@ def driver_table(stage_drivers: pd.DataFrame) -> Styler:
         "Risk ratio (95% interval)": [_ratio(r) for r in d.itertuples()],
         "p-value": d["p_value"],
         "q-value": d["q_value"],
+        "At stake (customers)": d["customers_at_stake"],
         "Value at stake (a year)": d["value_at_stake"].astype("float64"),
     }, columns=DRIVER_COLUMNS)
     colours = [_ratio_colour(r) for r in d.itertuples()]
-    fmt = {"Exposed (customers)": count, "Not exposed (customers)": count, "p-value": _p, "q-value": _p,
+    fmt = {"Exposed (customers)": count, "Not exposed (customers)": count, "At stake (customers)": count,
+           "p-value": _p, "q-value": _p,
            "Value at stake (a year)": money_in_full}
     return (table.style.format(fmt)
             .apply(lambda _: colours, subset=["Risk ratio (95% interval)"], axis=0))

@@ -2,8 +2,8 @@
 -- stage map lists under s, the acquired customers with a non-churn event in s, split into those exposed to
 -- e (in s) and the rest, and how many of each were ever lost up to as_of. The statistics (risk
 -- ratio, interval, p and q values) are computed from these counts in analytics/model.py.
--- value_at_stake: the yearly worth of the exposed customers still active at as_of, their revenue
--- in (as_of - 365 days, as_of].
+-- customers_at_stake: the exposed customers still active at as_of; value_at_stake: their yearly worth,
+-- their revenue in (as_of - 365 days, as_of] (DOMAIN.md: "the customers and value at stake").
 -- Parameters: $as_of TIMESTAMP.
 WITH customers AS (
     SELECT customer_key, bool_or(loss_ts IS NOT NULL) AS ever_lost, bool_or(loss_ts IS NULL) AS active_now
@@ -37,6 +37,7 @@ exposed AS (
     SELECT x.touchpoint,
         count(*) AS exposed,
         count(*) FILTER (WHERE c.ever_lost) AS exposed_lost,
+        count(*) FILTER (WHERE c.active_now) AS customers_at_stake,
         sum(w.value) FILTER (WHERE c.active_now) AS value_at_stake
     FROM exposure x
     JOIN customers c USING (customer_key)
@@ -50,6 +51,7 @@ final AS (
         coalesce(ex.exposed_lost, 0) AS exposed_lost,
         coalesce(po.n, 0) - coalesce(ex.exposed, 0) AS unexposed,
         coalesce(po.n_lost, 0) - coalesce(ex.exposed_lost, 0) AS unexposed_lost,
+        coalesce(ex.customers_at_stake, 0) AS customers_at_stake,
         coalesce(ex.value_at_stake, 0)::DECIMAL(38, 4) AS value_at_stake
     FROM pairs pr
     LEFT JOIN exposed ex USING (touchpoint)
