@@ -100,3 +100,7 @@ def test_no_driver_says_why():
 def test_an_empty_period_says_so_plainly():
     """It read "the customer asset held to 0 customers worth 0 a year"."""
     assert narrative.headline(movement(period="2026-Q1")) == "There were no active customers at the start or end of 2026-Q1."
+    # the worked example's 2026-Q1: A, B and C were acquired and lost inside it, 450 of revenue and no movement
+    assert narrative.headline(movement(period="2026-Q1", revenue=450.0)) == (
+        "There were no active customers at the start or end of 2026-Q1, though it brought 450 of revenue: customers "
+        "acquired and lost inside a period count as neither new nor lost in it.")

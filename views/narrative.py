@@ -59,6 +59,10 @@ def headline(row: pd.Series, label: str | None = None) -> str:
     ``label``: how the period reads (:func:`period_label`: '2026-05 so far (to 2026-05-15)'); its name by default."""
     label = label or row.period
     if not (row.customers_start or row.customers_end or row.value_start or row.value_end):
+        if row.revenue:  # DOMAIN.md's class 'other': acquired and lost inside the period, in no movement
+            return (f"There were no active customers at the start or end of {label}, though it brought "
+                    f"{money(row.revenue)} of revenue: customers acquired and lost inside a period count as neither "
+                    "new nor lost in it.")
         return f"There were no active customers at the start or end of {label}."
     rel = _change(row.value_end, row.value_start)
     verb = "grew" if row.value_end > row.value_start else "shrank" if row.value_end < row.value_start else "held"
