@@ -10,6 +10,8 @@ from ui.state import sidebar, workspace
 from views import charts, narrative
 from views.cards import cards
 
+CARD_WIDTH = 150  # px: five in a row from a 1,280-pixel window, each value ("307,093", "2.60 M") whole
+
 st.title("Customer asset report")
 view = sidebar(workspace())
 if view is None:
@@ -29,8 +31,11 @@ if note := narrative.part_period_note(view.period, res.periods, res.settings.as_
 report_buttons(view)
 
 
-for column, card in zip(st.columns(5), cards(res.movements, view.period), strict=True):
-    column.metric(card.label, card.value, card.delta, delta_color="inverse" if card.lower_is_better else "normal")
+# a row that wraps: five columns on a narrow window cut the values short ("2.6...", "30...")
+with st.container(horizontal=True, wrap=True, key="cards"):
+    for card in cards(res.movements, view.period):
+        st.metric(card.label, card.value, card.delta, delta_color="inverse" if card.lower_is_better else "normal",
+                  width=CARD_WIDTH)
 st.caption(
     "Changes are against the " + ("full " if part else "") + "previous " + view.grain + ". Asset value: the revenue of the last 365 days of every active "
     "customer. Churn rate: customers lost in the period over those active at its start."
