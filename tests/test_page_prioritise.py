@@ -49,6 +49,15 @@ def ok(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+def saved_plan(sample, quarter: str, column: str) -> list[dict]:
+    """The sample's saved plan for ``quarter``, read from its workspace file: stage, owner and ``column``."""
+    ws = Workspace(sample[0], seed_sample=False)
+    try:
+        return priorities.load_plan(ws, "Sample", quarter)[["stage", "owner", column]].to_dict("records")
+    finally:
+        ws.close()
+
+
 def ranking_shown(at: AppTest) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if d.editing_mode == "read_only" and "excess_lost_value" in d.value.columns)
 
@@ -131,12 +140,7 @@ def test_edit_save_reopen_and_download(page, sample, downloads):
     other = page(period="2026-Q1").run()
     ok(other)
     assert other.data_editor(key="plan_editor").value["owner"].eq("").all()
-    ws = Workspace(sample[0], seed_sample=False)
-    try:
-        assert priorities.load_plan(ws, "Sample", "2026-Q2")[["stage", "owner", "effort"]].to_dict("records") == [
-            {"stage": "Onboard", "owner": "Ana | CX", "effort": "M"}]
-    finally:
-        ws.close()
+    assert saved_plan(sample, "2026-Q2", "effort") == [{"stage": "Onboard", "owner": "Ana | CX", "effort": "M"}]
 
 
 def test_an_edit_stays_with_its_stage_when_the_rows_move_and_while_other_pages_are_visited(page, sample):
@@ -166,12 +170,7 @@ def test_an_edit_stays_with_its_stage_when_the_rows_move_and_while_other_pages_a
     at.button(key="save_plan").click().run()
     ok(at)
     assert not any("changes that are not saved" in c.value for c in at.caption)
-    ws = Workspace(sample[0], seed_sample=False)
-    try:
-        assert priorities.load_plan(ws, "Sample", "2026-Q1")[["stage", "owner", "notes"]].to_dict("records") == [
-            {"stage": "Buy", "owner": "Owner of Buy", "notes": "Note of Buy"}]
-    finally:
-        ws.close()
+    assert saved_plan(sample, "2026-Q1", "notes") == [{"stage": "Buy", "owner": "Owner of Buy", "notes": "Note of Buy"}]
 
 
 def test_empty_states_are_explained(page):

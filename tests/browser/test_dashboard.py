@@ -101,9 +101,8 @@ def test_a_page_link_keeps_the_sidebar_choices(server, model, page):
     assert metric(page, "Active customers") == count(row.customers_end)
 
 
-def test_upload_a_csv_through_the_data_page(server, page, tmp_path):
-    csv = tmp_path / "worked-example.csv"
-    csv.write_text(WORKED_EXAMPLE)
+def upload(server, page, csv) -> None:
+    """Upload ``csv`` on the Data page with the form's defaults, as a person does."""
     page.goto(f"{server}/data")
     settle(page)
     page.locator('[data-testid="stFileUploader"]').filter(has_text="Event export").locator('input[type="file"]').set_input_files(str(csv))
@@ -111,6 +110,12 @@ def test_upload_a_csv_through_the_data_page(server, page, tmp_path):
     page.get_by_role("button", name="Ingest").click()
     settle(page)
     assert_no_error(page)
+
+
+def test_upload_a_csv_through_the_data_page(server, page, tmp_path):
+    csv = tmp_path / "worked-example.csv"
+    csv.write_text(WORKED_EXAMPLE)
+    upload(server, page, csv)
     assert "dataset=worked-example" in page.url
     assert metric(page, "Rows kept") == "13 rows"
     assert metric(page, "Customers") == "5 people"
@@ -122,13 +127,7 @@ def test_an_address_in_user_text_is_not_a_link(server, page, tmp_path):
     page's messages: Streamlit's Markdown links bare addresses even when their characters are escaped."""
     csv = tmp_path / "www.evil.example.csv"
     csv.write_text(WORKED_EXAMPLE)
-    page.goto(f"{server}/data")
-    settle(page)
-    page.locator('[data-testid="stFileUploader"]').filter(has_text="Event export").locator('input[type="file"]').set_input_files(str(csv))
-    settle(page)
-    page.get_by_role("button", name="Ingest").click()
-    settle(page)
-    assert_no_error(page)
+    upload(server, page, csv)
     links = page.evaluate("() => Array.from(document.querySelectorAll('a')).map(a => a.href)")
     assert [h for h in links if "evil" in urlparse(h).netloc or h.startswith("mailto:")] == []
     assert "www\u2060.evil.example" in page.locator('[data-testid="stMain"]').inner_text()  # the name, as text
