@@ -63,6 +63,7 @@ Rules chosen where DOMAIN.md leaves room (the tests pin each one):
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -538,6 +539,27 @@ class Results:
     segments: list[str]
 
 
+@contextmanager
+def _prepared(ws, dataset_name: str, settings: Settings | None, stage_map: StageMap | None, stored: bool):
+    """The dataset's catalogue row and a model prepared on it, both from one snapshot of the workspace."""
+    cur = ws.snapshot()  # the catalogue row and the events it names, from one moment
+    try:
+        ds = ws.dataset(dataset_name, cur)
+    except BaseException:
+        cur.close()
+        raise
+    with Model(cur, ds.events_table, stage_map or ds.stage_map, settings or Settings(),
+               ws.lifecycles if stored else None) as m:
+        yield ds, m
+
+
+def stages_of(ws, dataset_name: str, settings: Settings | None = None) -> pd.DataFrame:
+    """The stage table alone of a stored dataset under ``settings`` (the Cohorts page's table of every
+    segment side by side needs nothing else: half the time of :func:`compute` per segment)."""
+    with _prepared(ws, dataset_name, settings, None, True) as (_, m):
+        return m.stage_table(extended=True)
+
+
 def compute(ws, dataset_name: str, settings: Settings | None = None, stage_map: StageMap | None = None, *,
             stored: bool = True) -> Results:
     """All the tables of a stored dataset under ``settings``, from one prepared model.
@@ -546,14 +568,8 @@ def compute(ws, dataset_name: str, settings: Settings | None = None, stage_map: 
     ``stored=False`` reads no stored lifecycle or journey: everything computed from the events
     (the benchmark's full cost).
     """
-    cur = ws.snapshot()  # the catalogue row and the events it names, from one moment
-    try:
-        ds = ws.dataset(dataset_name, cur)
-    except BaseException:
-        cur.close()
-        raise
-    stage_map = stage_map or ds.stage_map
-    with Model(cur, ds.events_table, stage_map, settings or Settings(), ws.lifecycles if stored else None) as m:
+    with _prepared(ws, dataset_name, settings, stage_map, stored) as (ds, m):
+        stage_map = stage_map or ds.stage_map
         return Results(
             settings=m.settings,
             stage_names=stage_map.stage_names,

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.model import Settings
 from ui.downloads import table_button
 from ui.format import md
-from ui.state import ALL, as_of_for, dataset_version, results, sidebar, workspace
+from ui.state import ALL, as_of_for, dataset_version, results, segment_stages, sidebar, workspace
 from views import charts, narrative
 from views import prioritise as tables
 from views.format import money, signed
@@ -42,7 +42,7 @@ if not res.segments:
     st.stop()
 
 as_of = as_of_for(ds, res.settings.as_of.date())  # as the sidebar makes it: the same cached runs as the sidebar's
-per_segment = {s: results(ds.name, dataset_version(ds), Settings(grain=view.grain, as_of=as_of, segment=s)).stages
+per_segment = {s: segment_stages(ds.name, dataset_version(ds), Settings(grain=view.grain, as_of=as_of, segment=s))
                for s in res.segments}
 per_segment[ALL] = results(ds.name, dataset_version(ds), Settings(grain=view.grain, as_of=as_of)).stages
 segments = list(per_segment)

@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import pandas as pd
 import streamlit as st
 
 from analytics.errors import JourneyLedgerError
-from analytics.model import Results, Settings, compute
+from analytics.model import Results, Settings, compute, stages_of
 from analytics.workspace import Dataset, Workspace, default_path
 from ui.format import md
 from views import charts
@@ -50,6 +51,12 @@ def dataset_version(ds: Dataset) -> str:
 def results(dataset: str, version: str, settings: Settings) -> Results:
     """The model's tables, cached per dataset version and settings (``version`` keys the cache)."""
     return compute(workspace(), dataset, settings)
+
+
+@st.cache_data(show_spinner="Computing each segment's stages...", max_entries=200)
+def segment_stages(dataset: str, version: str, settings: Settings) -> pd.DataFrame:
+    """The stage table alone under ``settings`` (a segment's, for the Cohorts page), cached as :func:`results`."""
+    return stages_of(workspace(), dataset, settings)
 
 
 @st.cache_data(show_spinner="Computing with the edited stage map...", max_entries=20)
