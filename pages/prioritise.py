@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from analytics import priorities
@@ -31,7 +33,10 @@ if note := narrative.part_period_note(quarter, res.periods, res.settings.as_of, 
 
 stop_without_stages(view, "there is nothing to rank")  # (and an empty plan editor would fail on its column types)
 
+# kept in a session value no page owns: Streamlit drops a widget's state on another page
+st.session_state["rank_by"] = st.session_state.get("keep_rank_by", "value")
 by = st.radio("Rank by", list(RANK_BY), format_func=RANK_BY.get, key="rank_by", horizontal=True,
+              on_change=lambda: st.session_state.__setitem__("keep_rank_by", st.session_state["rank_by"]),
               help="Value: the yearly worth of the customers lost beyond the stage's baseline. "
                    "Customers: how many more customers than usual the stage lost.")
 ranked = priorities.ranking(res, quarter, by=by)
@@ -75,20 +80,20 @@ st.subheader(f"The plan for {quarter}")
 if view.segment:  # the plan belongs to the stage and the quarter, not to a segment
     st.caption(f"One plan per quarter for all of {md(ds.name)}: its owners, effort and notes are the same under every "
                f"segment, and saving here replaces it for all. The numbers beside them are those of {md(view.segment)}.")
-# The editor keeps its edits by row, and the rows follow the ranking: when they move (another quarter,
-# ranking by customers, a segment, an end date) its edits are dropped, and the plan typed and not yet
-# saved is shown from the session's draft, kept by stage (also while other pages are visited).
+# The editor keeps its edits by row, in the browser too, and the rows follow the ranking: when they move
+# (another quarter, ranking by customers, a segment, an end date) the editor is another widget, keyed by its
+# rows (dropping the old one's state in the session left the browser's, which put an owner typed on Use on
+# Onboard too), and the plan typed and not yet saved is shown from the session's draft, kept by stage
+# (also while other pages are visited).
 plan_key = (ds.name, quarter)
 drafts = st.session_state.setdefault("plan_drafts", {})
-rows_for = (plan_key, tuple(ranked["stage"]))
-if st.session_state.get("plan_for") != rows_for:
-    st.session_state.pop("plan_editor", None)
-    st.session_state["plan_for"] = rows_for
+rows_for = repr((plan_key, tuple(ranked["stage"])))
+editor_key = "plan_editor_" + hashlib.sha256(rows_for.encode()).hexdigest()[:12]
 saved = priorities.load_plan(ws, ds.name, quarter)
 plan = priorities.with_plan(ranked, drafts.get(plan_key, saved))
 edited = st.data_editor(
     tables.plan_table(plan),
-    key="plan_editor", hide_index=True, width="stretch", num_rows="fixed", placeholder="",  # empty, to fill in
+    key=editor_key, hide_index=True, width="stretch", num_rows="fixed", placeholder="",  # empty, to fill in
     disabled=["rank", "stage", "excess_lost", "excess_lost_value", "confidence"],
     column_config={
         "rank": st.column_config.NumberColumn("Rank", format="%d"),

@@ -49,6 +49,12 @@ def ok(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+def plan_editor(at: AppTest):
+    """The page's plan editor (its key follows its rows: see pages/prioritise.py)."""
+    (editor,) = [e for e in at.data_editor if e.key.startswith("plan_editor_")]
+    return editor
+
+
 def saved_plan(sample, quarter: str, column: str) -> list[dict]:
     """The sample's saved plan for ``quarter``, read from its workspace file: stage, owner and ``column``."""
     ws = Workspace(sample[0], seed_sample=False)
@@ -94,16 +100,16 @@ def test_2026_q2_ranks_what_the_model_says(page, sample):
     at.radio(key="rank_by").set_value("customers").run()
     ok(at)
     assert ranking_shown(at)["stage"].iloc[0] == "Onboard"
-    assert at.data_editor(key="plan_editor").value["stage"].iloc[0] == "Onboard"  # the plan follows the ranking
+    assert plan_editor(at).value["stage"].iloc[0] == "Onboard"  # the plan follows the ranking
 
 
 def test_edit_save_reopen_and_download(page, sample, downloads):
     at = page(period="2026-Q2").run()
     ok(at)
-    editor = at.data_editor(key="plan_editor").value
+    editor = plan_editor(at).value
     row = list(editor["stage"]).index("Onboard")
     assert editor.columns.tolist() == ["rank", "stage", "owner", "effort", "notes", "excess_lost_value", "excess_lost", "confidence"]
-    at.session_state["plan_editor"] = {
+    at.session_state[plan_editor(at).key] = {
         "edited_rows": {row: {"owner": "Ana | CX", "effort": "M", "notes": "=HYPERLINK(\"http://x\")\nsecond line"}},
         "added_rows": [], "deleted_rows": [],
     }
@@ -127,19 +133,19 @@ def test_edit_save_reopen_and_download(page, sample, downloads):
     # another quarter in the same session: the edits made to 2026-Q2 do not follow
     at.selectbox(key="qp_period").set_value("2026-Q1").run()
     ok(at)
-    assert at.data_editor(key="plan_editor").value["owner"].eq("").all()
-    assert at.session_state["plan_editor"]["edited_rows"] == {}
+    assert plan_editor(at).value["owner"].eq("").all()
+    assert at.session_state[plan_editor(at).key]["edited_rows"] == {}
 
     # a new session sees the saved plan, for this quarter only
     again = page(period="2026-Q2").run()
     ok(again)
-    saved = again.data_editor(key="plan_editor").value.set_index("stage")
+    saved = plan_editor(again).value.set_index("stage")
     assert (saved.at["Onboard", "owner"], saved.at["Onboard", "effort"]) == ("Ana | CX", "M")
     assert saved.at["Onboard", "notes"] == "=HYPERLINK(\"http://x\")\nsecond line"
     assert saved.drop(index="Onboard")["owner"].eq("").all()
     other = page(period="2026-Q1").run()
     ok(other)
-    assert other.data_editor(key="plan_editor").value["owner"].eq("").all()
+    assert plan_editor(other).value["owner"].eq("").all()
     assert saved_plan(sample, "2026-Q2", "effort") == [{"stage": "Onboard", "owner": "Ana | CX", "effort": "M"}]
 
 
@@ -148,25 +154,27 @@ def test_an_edit_stays_with_its_stage_when_the_rows_move_and_while_other_pages_a
     row, the rows moved, and Save wrote the owner and note on Evaluate."""
     at = page(period="2026-Q1").run()
     ok(at)
-    editor = at.data_editor(key="plan_editor").value
+    editor = plan_editor(at).value
     row = list(editor["stage"]).index("Buy")
-    at.session_state["plan_editor"] = {"edited_rows": {row: {"owner": "Owner of Buy", "notes": "Note of Buy"}},
+    at.session_state[plan_editor(at).key] = {"edited_rows": {row: {"owner": "Owner of Buy", "notes": "Note of Buy"}},
                                        "added_rows": [], "deleted_rows": []}
     at.run()
     at.radio(key="rank_by").set_value("customers").run()
     ok(at)
-    now = at.data_editor(key="plan_editor").value.set_index("stage")
+    now = plan_editor(at).value.set_index("stage")
     assert list(now.index).index("Buy") != row  # the rows moved...
     assert (now.at["Buy", "owner"], now.at["Buy", "notes"]) == ("Owner of Buy", "Note of Buy")  # ...the edit did not
     assert now.drop(index="Buy")["owner"].eq("").all()
     assert any("changes that are not saved" in c.value for c in at.caption)
+    assert at.session_state[plan_editor(at).key]["edited_rows"] == {}  # a new widget: the browser's edits by row go
     # another page and back, as a page link does (Streamlit drops the state of a widget not drawn)
     for k in list(at.query_params):
         del at.query_params[k]
     at.switch_page("pages/journey.py").run()
     at.switch_page("pages/prioritise.py").run()
     ok(at)
-    assert at.data_editor(key="plan_editor").value.set_index("stage").at["Buy", "owner"] == "Owner of Buy"
+    assert plan_editor(at).value.set_index("stage").at["Buy", "owner"] == "Owner of Buy"
+    assert at.radio(key="rank_by").value == "customers"  # the order chosen, kept as the other choices are
     at.button(key="save_plan").click().run()
     ok(at)
     assert not any("changes that are not saved" in c.value for c in at.caption)
