@@ -994,8 +994,9 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
     stages_in_data = data_stages(cur, "parsed WHERE reason IS NULL") if mapping.get("stage") is not None else {}
     if satisfaction_unread:
         where = refused_where({"rows": satisfaction_unread, "examples": [file_row(r, skipped) + 1 for r in unread_rows]})
-        fix = ("write them as numbers such as 4,5 (or, if the file writes 4.5, set the decimal mark to point)" if mark == COMMA
-               else "write them as numbers such as 4.5 (or, if the file writes 4,5, set the decimal mark to comma)")
+        them = "it as a number" if satisfaction_unread == 1 else "them as numbers"
+        fix = (f"write {them} such as 4,5 (or, if the file writes 4.5, set the decimal mark to point)" if mark == COMMA
+               else f"write {them} such as 4.5 (or, if the file writes 4,5, set the decimal mark to comma)")
         notes.append(
             (f"1 satisfaction value (column {sat.column}, {where}) is not a number and was left empty"
              if satisfaction_unread == 1 else

@@ -127,7 +127,8 @@ left, right = st.columns(2)
 left.download_button(
     "Download the ranking and plan (CSV)",
     to_csv(priorities.export_table(final, periods, {"dataset": ds.name, "quarter": quarter, "segment": view.segment,
-                                                    "as_of": f"{res.settings.as_of:%Y-%m-%d %H:%M}"})),
+                                                    "as_of": f"{res.settings.as_of:%Y-%m-%d %H:%M}",
+                                                    "ranked_by": priorities.RANKED_BY[by]})),
     file_name=f"{file_stem(view, 'priorities')}.csv", mime="text/csv", key="download_csv", on_click="ignore",
 )
 right.download_button(

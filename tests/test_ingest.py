@@ -595,7 +595,7 @@ def test_satisfaction_is_read_with_the_mark_and_the_unread_are_named_by_column_a
     assert satisfactions(ws, "t") == [4.0, 4.5, None]
     assert (ds.report["decimal_mark"], ds.report["decimal_mark_from"]) == (",", "satisfaction")
     assert ds.report["notes"] == [
-        "1 satisfaction value (column csat, row 4) is not a number and was left empty; write them as numbers such "
+        "1 satisfaction value (column csat, row 4) is not a number and was left empty; write it as a number such "
         "as 4,5 (or, if the file writes 4.5, set the decimal mark to point)"]
 
 

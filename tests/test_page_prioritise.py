@@ -119,7 +119,8 @@ def test_edit_save_reopen_and_download(page, sample, downloads):
 
     # downloads: the CSV is formula-safe, the Markdown holds the table
     csv = pd.read_csv(io.StringIO(downloads["priorities-Sample-2026-Q2.csv"].decode()))
-    assert csv.columns[:4].tolist() == ["dataset", "quarter", "segment", "as_of"]  # what the file is, once sent on
+    assert csv.columns[:5].tolist() == ["dataset", "quarter", "segment", "as_of", "ranked_by"]  # what the file is, once sent on
+    assert csv.ranked_by.unique().tolist() == ["the yearly value of the customers they lost beyond their baseline"]
     assert (csv.dataset.unique().tolist(), csv.quarter.unique().tolist(), csv.as_of.unique().tolist()) == (
         ["Sample"], ["2026-Q2"], ["2026-10-31 23:59"])
     onboard = csv.set_index("stage").loc["Onboard"]

@@ -9,14 +9,16 @@ from analytics.ingest import decimal_mark_text, refused_where
 from ui.format import count_columns, md, when
 from views.format import count
 
+METRIC_WIDTH = 250  # px: "10,000,000 rows" whole
+
 
 def render_report(report: dict) -> None:
     """The validation report of an ingest: what was read, kept and refused, and why."""
-    c = st.columns(4)
-    c[0].metric("Rows read", count(report["rows_read"], "rows"))
-    c[1].metric("Rows kept", count(report["rows_kept"], "rows"))
-    c[2].metric("Rows refused", count(report["rows_refused"], "rows"))
-    c[3].metric("Customers", count(report["customers"], "people"))
+    # a row that wraps: four columns cut "541,909 rows" to "541,909 ..." on a 1,280-pixel window
+    with st.container(horizontal=True, wrap=True):
+        for label, n, unit in (("Rows read", report["rows_read"], "rows"), ("Rows kept", report["rows_kept"], "rows"),
+                               ("Rows refused", report["rows_refused"], "rows"), ("Customers", report["customers"], "people")):
+            st.metric(label, count(n, unit), width=METRIC_WIDTH)
     st.caption(
         f"File {md(report['file'])}: {md(report['encoding'])}, delimiter {md(repr(report['delimiter']))}, "
         f"timestamps read as {md(report['date_format'])}"
