@@ -8,7 +8,7 @@ from analytics.model import Settings
 from ui.downloads import table_button
 from ui.format import md
 from ui.state import ALL, as_of_for, dataset_version, results, segment_stages, sidebar, workspace
-from views import charts, narrative
+from views import charts
 from views import prioritise as tables
 from views.format import money, signed
 
@@ -18,9 +18,7 @@ if view is None:
     st.stop()
 
 res, ds = view.results, view.dataset
-segment = f" · segment: {md(view.segment)}" if view.segment else ""
-label = narrative.period_label(view.period, res.periods, res.settings.as_of)  # "2026-10 so far (to 2026-10-15)"
-st.caption(f"{md(ds.name)} · {view.grain} {label}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
+st.caption(view.caption())
 
 # ---- retention by acquisition cohort ----------------------------------------------------------
 st.header("Retention by acquisition cohort")
@@ -34,7 +32,7 @@ st.caption(
 
 # ---- the stage table of each segment side by side ---------------------------------------------
 st.header(f"Stages by segment, {view.period}")
-if note := narrative.part_period_note(view.period, res.periods, res.settings.as_of, view.grain):
+if note := view.part_period_note():
     st.info(note)
 if not res.segments:
     st.info("This dataset has no segment column (or no customer has a segment), so there are no personas to "

@@ -7,7 +7,7 @@ import streamlit as st
 from ui.downloads import table_button
 from ui.format import md
 from ui.state import sidebar, stop_without_stages, workspace
-from views import charts, narrative, tables
+from views import charts, tables
 from views.format import count, percent
 
 PICKED = "keep_drivers_stage"  # the stage picked here, for this session
@@ -19,9 +19,7 @@ if view is None:
 
 res = view.results
 as_of = f"{res.settings.as_of:%Y-%m-%d}"
-segment = f" · segment: {md(view.segment)}" if view.segment else ""
-label = narrative.period_label(view.period, res.periods, res.settings.as_of)  # "2026-10 so far (to 2026-10-15)"
-st.caption(f"{md(view.dataset.name)} · {view.grain} {label}{segment} · as of {as_of}")
+st.caption(view.caption())
 
 # The stage follows the period's worst stage until someone picks another one, which is kept in a session
 # value of its own: Streamlit drops a widget's state on another page, and the pick came back as the worst.

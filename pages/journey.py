@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.downloads import table_button
-from ui.format import md
 from ui.state import sidebar, workspace
 from views import charts, narrative, tables
 from views.format import plural
@@ -17,10 +16,8 @@ if view is None:
 
 res = view.results
 grain, k = view.grain, res.settings.baseline
-segment = f" · segment: {md(view.segment)}" if view.segment else ""
-label = narrative.period_label(view.period, res.periods, res.settings.as_of)  # "2026-10 so far (to 2026-10-15)"
-st.caption(f"{md(view.dataset.name)} · {grain} {label}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
-if note := narrative.part_period_note(view.period, res.periods, res.settings.as_of, grain):
+st.caption(view.caption())
+if note := view.part_period_note():
     st.info(note)  # a part period set against full ones reads as a stage that hurt
 
 period_stages = res.stages[res.stages.period == view.period]

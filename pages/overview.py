@@ -20,13 +20,11 @@ if view is None:
 res = view.results
 moves = res.movements.set_index("period", drop=False)
 row = moves.loc[view.period]
-label = narrative.period_label(view.period, res.periods, res.settings.as_of)  # "2026-05 so far (to 2026-05-15)"
-part = label != view.period
-segment = f" · segment: {md(view.segment)}" if view.segment else ""
-st.caption(f"{md(view.dataset.name)} · {view.grain} {label}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
+part = view.label != view.period
+st.caption(view.caption())
 
-st.subheader(md(narrative.headline(row, label)))
-if note := narrative.part_period_note(view.period, res.periods, res.settings.as_of, view.grain):
+st.subheader(md(narrative.headline(row, view.label)))
+if note := view.part_period_note():
     st.info(note)
 report_buttons(view)
 

@@ -12,7 +12,7 @@ from analytics.export import to_csv
 from ui.downloads import file_stem, report_buttons
 from ui.format import COUNT_FORMAT, md
 from ui.state import sidebar, stop_without_stages, workspace
-from views import charts, narrative
+from views import charts
 from views import prioritise as tables
 from views.format import plural
 
@@ -25,10 +25,8 @@ if view is None:
     st.stop()
 
 res, ds, quarter = view.results, view.dataset, view.period
-segment = f" · segment: {md(view.segment)}" if view.segment else ""
-label = narrative.period_label(quarter, res.periods, res.settings.as_of)  # "2026-Q4 so far (to 2026-10-31)"
-st.caption(f"{md(ds.name)} · quarter {label}{segment} · as of {res.settings.as_of:%Y-%m-%d}")
-if note := narrative.part_period_note(quarter, res.periods, res.settings.as_of, "quarter"):
+st.caption(view.caption())
+if note := view.part_period_note():
     st.info(note)
 
 stop_without_stages(view, "there is nothing to rank")  # (and an empty plan editor would fail on its column types)

@@ -25,7 +25,7 @@ from analytics.errors import JourneyLedgerError
 from analytics.model import Results, Settings, compute, stages_of
 from analytics.workspace import Dataset, Workspace, default_path
 from ui.format import md
-from views import charts
+from views import charts, narrative
 from views.format import plural
 
 ALL = "All customers"
@@ -170,6 +170,21 @@ class View:
     def periods_shown(self) -> list[str]:
         """The periods from the start of the date range up to the chosen period."""
         return charts.periods_from(self.results.periods, self.start, self.period)
+
+    @property
+    def label(self) -> str:
+        """The chosen period as it reads: '2026-04', or '2026-05 so far (to 2026-05-15)' when it is not over."""
+        return narrative.period_label(self.period, self.results.periods, self.results.settings.as_of)
+
+    def caption(self) -> str:
+        """The line under every page's title (Markdown, user text escaped): 'Sample · month 2026-10 so far
+        (to 2026-10-15) · segment: Enterprise · as of 2026-10-15'."""
+        segment = f" · segment: {md(self.segment)}" if self.segment else ""
+        return f"{md(self.dataset.name)} · {self.grain} {self.label}{segment} · as of {self.results.settings.as_of:%Y-%m-%d}"
+
+    def part_period_note(self) -> str | None:
+        """What to say when the chosen period is not over (:func:`views.narrative.part_period_note`)."""
+        return narrative.part_period_note(self.period, self.results.periods, self.results.settings.as_of, self.grain)
 
 
 def stop_without_stages(view: View, consequence: str) -> None:
