@@ -6,11 +6,9 @@ import streamlit as st
 
 from ui.downloads import table_button
 from ui.format import md
-from ui.state import sidebar, stop_without_stages, workspace
+from ui.state import kept_choice, sidebar, stop_without_stages, workspace
 from views import charts, tables
 from views.format import count, percent
-
-PICKED = "keep_drivers_stage"  # the stage picked here, for this session
 
 st.title("Drivers: touchpoints that go with losing customers")
 view = sidebar(workspace())
@@ -21,15 +19,11 @@ res = view.results
 as_of = f"{res.settings.as_of:%Y-%m-%d}"
 st.caption(view.caption())
 
-# The stage follows the period's worst stage until someone picks another one, which is kept in a session
-# value of its own: Streamlit drops a widget's state on another page, and the pick came back as the worst.
+# The stage follows the period's worst stage until someone picks another one, kept for the session.
 stop_without_stages(view, "there are no touchpoints to compare")
 stages = res.stage_names
 worst = tables.worst_stage(res.stages, view.period, stages)
-picked = st.session_state.get(PICKED)
-st.session_state["drivers_stage"] = picked if picked in stages else worst
-stage = st.selectbox("Stage", stages, key="drivers_stage",
-                     on_change=lambda: st.session_state.__setitem__(PICKED, st.session_state["drivers_stage"]),
+stage = st.selectbox("Stage", stages, key="drivers_stage", on_change=kept_choice("drivers_stage", stages, worst),
                      help=f"Opens on the stage that hurt the asset most in {view.period} (most negative impact), "
                           "until you pick another.")
 

@@ -11,7 +11,7 @@ from analytics.errors import JourneyLedgerError
 from analytics.export import to_csv
 from ui.downloads import file_stem, report_buttons
 from ui.format import COUNT_FORMAT, md
-from ui.state import sidebar, stop_without_stages, workspace
+from ui.state import kept_choice, sidebar, stop_without_stages, workspace
 from views import charts
 from views import prioritise as tables
 from views.format import plural
@@ -31,10 +31,8 @@ if note := view.part_period_note():
 
 stop_without_stages(view, "there is nothing to rank")  # (and an empty plan editor would fail on its column types)
 
-# kept in a session value no page owns: Streamlit drops a widget's state on another page
-st.session_state["rank_by"] = st.session_state.get("keep_rank_by", "value")
 by = st.radio("Rank by", list(RANK_BY), format_func=RANK_BY.get, key="rank_by", horizontal=True,
-              on_change=lambda: st.session_state.__setitem__("keep_rank_by", st.session_state["rank_by"]),
+              on_change=kept_choice("rank_by", RANK_BY, "value"),
               help="Value: the yearly worth of the customers lost beyond the stage's baseline. "
                    "Customers: how many more customers than usual the stage lost.")
 ranked = priorities.ranking(res, quarter, by=by)

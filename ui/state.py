@@ -95,6 +95,15 @@ def _synced(name: str, valid: list, default, *, kept_as=None):
     return key
 
 
+def kept_choice(key: str, valid, default):
+    """For a page's own widget keyed ``key`` (no URL parameter): set it, before it is drawn, to the choice
+    kept for it this session when still in ``valid``, else ``default``; returns the ``on_change`` that keeps
+    a new choice. Streamlit drops a widget's state on another page: the choice came back as the default."""
+    kept = st.session_state.get(_keep(key))
+    st.session_state[key] = kept if kept in valid else default
+    return lambda: st.session_state.__setitem__(_keep(key), st.session_state[key])
+
+
 def in_grain(period: str, grain: str) -> str:
     """A period's label in ``grain``: a month's quarter ('2026-02' -> '2026-Q1'), a quarter's last month
     ('2026-Q1' -> '2026-03'); anything else as it is."""
