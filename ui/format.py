@@ -7,12 +7,9 @@ from datetime import datetime
 
 import streamlit as st
 
+from views.format import unlinked
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-# Streamlit's Markdown links a bare web or e-mail address after the escapes are read ("http\\://x" too): a
-# word joiner (U+2060, invisible, no line break) inside each such address keeps it text.
-_AUTOLINK = re.compile(r"(?i)(://|\bwww\.|@)")
 
 
 def md(text: object) -> str:
@@ -22,8 +19,7 @@ def md(text: object) -> str:
     a file or event name from turning into a link, an image or a heading, and a word joiner inside a
     web or e-mail address stops the address becoming a link (GitHub's autolinks, which escapes do not).
     """
-    text = _AUTOLINK.sub(lambda m: m.group(1)[:-1] + "\u2060" + m.group(1)[-1], str(text))
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_SPECIAL.sub(r"\\\1", unlinked(text))
 
 
 def _iso(t: datetime | str | None, fmt: str) -> str:

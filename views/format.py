@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
+
+# Markdown viewers (Streamlit's, GitHub's) link a bare web or e-mail address even when its characters are
+# escaped ("http\\://x" too): a word joiner (U+2060, invisible, no line break) inside each keeps it text.
+_ADDRESS = re.compile(r"(?i)(://|\bwww\.|@)")
+
+
+def unlinked(text: object) -> str:
+    """``text`` with a word joiner inside every web or e-mail address (``http:/\u2060/``, ``www\u2060.``,
+    ``a\u2060@b``), so that no Markdown viewer makes it a link; user text written as Markdown goes through it."""
+    return _ADDRESS.sub(lambda m: m.group(1)[:-1] + "\u2060" + m.group(1)[-1], str(text))
 
 
 def missing(x) -> bool:

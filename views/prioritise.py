@@ -14,7 +14,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from analytics.priorities import CONFIDENCE_RULE, NONE_LINKED, RANKED_BY
-from views.format import count, decimal, missing, money_in_full, rounded, signed_decimal, signed_money
+from views.format import count, decimal, missing, money_in_full, rounded, signed_decimal, signed_money, unlinked
 
 UNMAPPED = "Unmapped"
 HURT = "color: #b71c1c; background-color: #ffebee; font-weight: bold"
@@ -145,7 +145,6 @@ def plan_table(ranking_with_plan: pd.DataFrame) -> pd.DataFrame:
 
 
 _CELL_SPECIAL = re.compile(r"([\\`*\[\]~|])")  # links and images, emphasis, code, strike-through, cells
-_ADDRESS = re.compile(r"(?i)(://|\bwww\.|@)")
 
 
 def _cell(text: object) -> str:
@@ -153,8 +152,7 @@ def _cell(text: object) -> str:
     (*; an underscore inside a word, as in setup_error, emphasises nothing), code and cells escaped, HTML characters written as entities, a word joiner (U+2060) inside a web or e-mail
     address (which viewers link even when escaped), line breaks turned into <br>. A note's
     ``![t](http://host/t.png)`` stayed an image that a Markdown viewer fetched."""
-    s = _ADDRESS.sub(lambda m: m.group(1)[:-1] + "\u2060" + m.group(1)[-1], str(text))
-    s = _CELL_SPECIAL.sub(r"\\\1", s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _CELL_SPECIAL.sub(r"\\\1", unlinked(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return "<br>".join(part for part in s.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
