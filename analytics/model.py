@@ -412,6 +412,12 @@ def make_periods(cur: duckdb.DuckDBPyConnection, first: datetime, as_of: datetim
                 {"first": first, "as_of": as_of, "grain": grain, "step": GRAINS[grain]})
 
 
+def baseline_periods(periods: list[str], period: str, k: int) -> int:
+    """How many periods the baseline of ``period`` covers (DOMAIN.md: the previous ``k`` present in the data,
+    fewer at the start of the data, none for the first period; ``periods``: every period of the results)."""
+    return min(k, periods.index(period))
+
+
 def first_look(last_event: datetime) -> Settings:
     """The settings the pages open with: months, up to the dataset's latest event, DOMAIN.md's default
     as-of, the same instant as the command line's report (their lifecycle is stored in the workspace file

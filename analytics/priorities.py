@@ -24,7 +24,7 @@ import pandas as pd
 
 from analytics.db import transaction
 from analytics.errors import JourneyLedgerError
-from analytics.model import Results
+from analytics.model import Results, baseline_periods
 
 UNMAPPED = "Unmapped"
 NONE_LINKED = "none clearly linked"
@@ -162,12 +162,11 @@ def ranking(results: Results, quarter: str, by: str = "value") -> pd.DataFrame:
     trend = excess.groupby([stages["stage"], stages["period"]]).first()
     now = stages[stages["period"] == quarter].set_index("stage").reindex(results.stage_names)
 
-    # the periods the baselines cover: the previous k present in the data, fewer at the start
-    baseline_periods = min(results.settings.baseline, list(results.periods["period"]).index(quarter))
+    covered = baseline_periods(list(results.periods["period"]), quarter, results.settings.baseline)
     rows = []
     for stage in results.stage_names:
         r = now.loc[stage]
-        label, p = confidence(float(r["lost"]), float(r["baseline_lost"]), baseline_periods)
+        label, p = confidence(float(r["lost"]), float(r["baseline_lost"]), covered)
         rows.append({
             "stage": stage,
             "lost": int(r["lost"]),

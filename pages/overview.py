@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.model import baseline_periods
 from ui.downloads import report_buttons
 from ui.format import md
 from ui.state import sidebar, workspace
@@ -48,7 +49,7 @@ for sentence in narrative.movement_sentences(row):
     st.markdown("- " + md(sentence))
 
 period_stages = res.stages[res.stages.period == view.period]
-baseline = narrative.baseline_periods(list(res.periods.period), view.period, res.settings.baseline)
+baseline = baseline_periods(list(res.periods.period), view.period, res.settings.baseline)
 hurt, helped = narrative.stage_sentences(period_stages, baseline, view.grain, part=part)
 blocks = [
     ("**Stages that hurt most** (against their own baseline)", hurt, "No stage did worse than its baseline."),

@@ -105,12 +105,6 @@ def _amount(x: float) -> str:
     return count(abs(x)) if abs(x - rounded(x)) < 0.05 else decimal(abs(x))
 
 
-def baseline_periods(periods: list[str], period: str, k: int) -> int:
-    """How many periods the baseline of ``period`` covers: the previous ``k`` present in the data, fewer
-    at the start of the data, none for the first period (``periods``: every period of the results)."""
-    return min(k, periods.index(period))
-
-
 def without_baseline(period: str, grain: str, baseline: int) -> str | None:
     """What to say instead of the stages that hurt and helped in the data's first period (a baseline of
     no period); ``None`` when there is a baseline."""

@@ -19,7 +19,7 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from analytics import priorities
-from analytics.model import Results
+from analytics.model import Results, baseline_periods
 from views import charts, narrative
 from views.cards import cards
 from views.format import count, money_in_full, plural, signed_decimal, signed_money
@@ -169,7 +169,7 @@ def build_html(res: Results, dataset: str, period: str, *, plan: pd.DataFrame | 
     parts.append(_figure(charts.value_waterfall(row), "value", 330))
     shown = charts.trend_periods(res.periods, start, period)
     parts.append(_figure(charts.trend(res.movements[res.movements.period.isin(shown)]), "trend", 360))
-    baseline = narrative.baseline_periods(list(res.periods.period), period, res.settings.baseline)
+    baseline = baseline_periods(list(res.periods.period), period, res.settings.baseline)
     hurt, helped = narrative.stage_sentences(res.stages[res.stages.period == period], baseline, grain, part=part)
     parts.append('<section class="keep"><h2>Where the asset was won and lost</h2>')
     parts.append(_table(stage_summary(res, period), ("Stage",), "stages") + "</section>")
