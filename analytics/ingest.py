@@ -643,12 +643,14 @@ def numbered_as_sheet(report: dict) -> dict:
 
     Reports stored before that numbering counted data rows from 1 (``"where": "row"``) and malformed
     lines by their line, the header line 1 (``"where": "line"``): the first are one behind, the second
-    already right. Each reason's words are today's. The stored JSON is left as it is; this is how it is read.
+    already right (the field is dropped: every row is numbered alike now). Each reason's words are today's.
+    The stored JSON is left as it is; this is how it is read.
     """
     if report.get("rows_numbered") == ROWS_NUMBERED:
         return report
     refused = [
-        {**r, "examples": [e + 1 for e in r["examples"]] if r.get("where") == "row" else r["examples"], "where": "row",
+        {**{k: v for k, v in r.items() if k != "where"},
+         "examples": [e + 1 for e in r["examples"]] if r.get("where") == "row" else r["examples"],
          "label": REASON_LABEL.get(r["reason"], r["label"]), "fix": REASON_FIX.get(r["reason"], r["fix"])}
         for r in report.get("refused", [])
     ]
@@ -976,8 +978,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
             n, rows = by_reason[code]
             if code == "bad_revenue":
                 fix = revenue_fix(mark)
-            refused.append({"reason": code, "label": label_text, "rows": n, "examples": list(rows), "fix": fix,
-                            "where": "row"})
+            refused.append({"reason": code, "label": label_text, "rows": n, "examples": list(rows), "fix": fix})
     rows_kept, first_event, last_event, event_names, satisfaction_unread, unread_rows = cur.execute(
         "SELECT count(*), min(ts), max(ts), list(DISTINCT event), count(*) FILTER (satisfaction_unread), "
         f"list(rowid + 1 ORDER BY rowid) FILTER (satisfaction_unread)[1:{EXAMPLES}] "
