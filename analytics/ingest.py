@@ -103,7 +103,23 @@ MIN_TIMESTAMP = "1990-01-01"
 EXAMPLES = 5
 REVENUE_TYPE = "DECIMAL(18,4)"
 
-# (code, what the report says, how to fix it), in the order a row's reason is chosen
+POINT, COMMA = ".", ","
+# How the report writes each decimal mark, with an example number in its style.
+DECIMAL_MARKS = {POINT: "a decimal point (1,234.50)", COMMA: "a decimal comma (1.234,50)"}
+
+
+def revenue_fix(mark: str) -> str:
+    """What to do about revenue cells that are not numbers, read with the decimal ``mark``: the other mark
+    is named, as a wrong one refuses most rows."""
+    if mark == COMMA:
+        return ("write plain numbers such as 1234,50; if the file writes its numbers as 1,234.50, set the decimal "
+                "mark to point (in the mapping, or --decimal-mark . on the command line)")
+    return ("write plain numbers such as 1234.50; if the file writes its numbers as 1.234,50, set the decimal "
+            "mark to comma (in the mapping, or --decimal-mark , on the command line)")
+
+
+# (code, what the report says, how to fix it), in the order a row's reason is chosen; a revenue that is not
+# a number is told of the mark it was read with (:func:`revenue_fix`; a report stored before marks: a point)
 REASONS = (
     ("malformed", "wrong number of fields", "check the quoting and delimiters on those rows"),
     ("bad_encoding", "text not in the file's encoding (UTF-8)", "save the whole file as UTF-8 and upload it again"),
@@ -112,9 +128,7 @@ REASONS = (
     ("too_early", "timestamp before 1990-01-01", "correct the dates; events before 1990 are taken as errors"),
     ("in_future", "timestamp in the future", "correct the dates or the time zone"),
     ("missing_event", "no event", "fill in what happened, or map event to a constant"),
-    ("bad_revenue", "revenue not a number",
-     "write plain numbers such as 1234.50, or set the decimal mark (in the mapping, or --decimal-mark on the "
-     "command line) to the one the file uses: point for 1,234.50, comma for 1.234,50"),
+    ("bad_revenue", "revenue not a number", revenue_fix(POINT)),
     ("duplicate", "exact duplicate of an earlier row", "nothing, if the export repeats lines by mistake"),
 )
 REASON_LABEL = {code: label for code, label, _ in REASONS}
@@ -449,9 +463,6 @@ def _text(col: str) -> str:
     return f"nullif(trim({quote_ident(col)}), '')"
 
 
-POINT, COMMA = ".", ","
-# How the report writes each decimal mark, with an example number in its style.
-DECIMAL_MARKS = {POINT: "a decimal point (1,234.50)", COMMA: "a decimal comma (1.234,50)"}
 # Taken out of a number cell before it is read: spaces (also the no-break ones of French thousands) and currency signs.
 NOT_DIGITS = "[\\s\\x{00A0}\\x{202F}$€£¥]"
 
@@ -1027,16 +1038,6 @@ def _stage(cur: duckdb.DuckDBPyConnection, info: FileInfo, mapping: Mapping | No
         "warnings": stage_map.warnings_for(events_seen) + stage_map.warnings_against(events_seen, stages_in_data),
     }
     return Staged(info=info, mapping=mapping, report=report)
-
-
-def revenue_fix(mark: str) -> str:
-    """What to do about revenue cells that are not numbers, read with the decimal ``mark``: the other mark
-    is named, as a wrong one refuses most rows."""
-    if mark == COMMA:
-        return ("write plain numbers such as 1234,50; if the file writes its numbers as 1,234.50, set the decimal "
-                "mark to point (in the mapping, or --decimal-mark . on the command line)")
-    return ("write plain numbers such as 1234.50; if the file writes its numbers as 1.234,50, set the decimal "
-            "mark to comma (in the mapping, or --decimal-mark , on the command line)")
 
 
 def _stage_again(cur: duckdb.DuckDBPyConnection, info: FileInfo, encoding: str, mapping: Mapping, stage_map: StageMap) -> Staged:
